@@ -1,0 +1,20 @@
+// Exit codes: CI tells "the API has a bug" from "could not test" by these.
+export const EXIT = {
+  /** Every attack passed (or was skipped). */
+  ok: 0,
+  /** At least one finding: the API has a bug. Wins over couldNotTest. */
+  findings: 1,
+  /** Bad flag, missing file, invalid scenario, no attack can run. */
+  usage: 2,
+  /** Target unreachable, TLS failure, oracle failed, first request not a success. */
+  couldNotTest: 3,
+} as const;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  no finding
+  1  at least one finding: the API mishandles idempotency (wins over 3)
+  2  usage or scenario error: bad flag, missing file, no scenario found, invalid
+     YAML, schema violation, undefined template variable, no attack can run
+  3  could not test: target unreachable, TLS failure, oracle failed, or the first
+     request of an attack was not answered with a success status
+  The demo command exits 0 whenever the demo itself ran, whatever it found.`;

@@ -1,0 +1,117 @@
+// Wires the steps for `run` and `demo`: plans in, engine, judge, events out.
+// The runner decides nothing itself; it only sequences and times.
+import { HttpClient } from '../engine/http/client.js';
+import { now, type TransportOptions } from '../engine/http/types.js';
+import { Oracle } from '../engine/oracle.js';
+import { executeAttack } from '../engine/execute.js';
+import { CannotTest, type AttackEnv } from '../engine/attacks/types.js';
+import { judge } from '../judge/judge.js';
+import { summarize, type AttackResult, type RunResult, type ScenarioResult } from '../judge/types.js';
+import { newRun, renderTarget } from '../plan/render.js';
+import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
+import type { TemplateScope } from '../scenario/types.js';
+import type { ReporterMultiplexer, ScenarioRef } from '../report/events.js';
+
+export interface RunnerOptions {
+  scope: TemplateScope;
+  transport: TransportOptions;
+}
+
+export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, events: ReporterMultiplexer): Promise<RunResult> {
+  const startedAt = new Date();
+  const t0 = now();
+  await events.emit({
+    type: 'run-begin',
+    scenarios: plans.map((p) => ({ ref: refOf(p), attacks: p.attacks.map((a) => a.id) })),
+  });
+  const scenarios: ScenarioResult[] = [];
+  for (const plan of plans) scenarios.push(await runScenario(plan, options, events));
+  const summary = summarize(scenarios);
+  const result: RunResult = {
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(now() - t0),
+    scenarios,
+    summary,
+    ok: summary.failed === 0 && summary.errored === 0,
+  };
+  await events.emit({ type: 'run-end', result });
+  return result;
+}
+
+async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: ReporterMultiplexer): Promise<ScenarioResult> {
+  const { scenario } = plan;
+  const ref = refOf(plan);
+  const target = renderTarget(scenario, { scope: options.scope, run: newRun() });
+  await events.emit({ type: 'scenario-begin', scenario: ref, target });
+  const client = new HttpClient(options.transport);
+  const attacks: AttackResult[] = [];
+  let unreachable: string | undefined;
+  try {
+    for (const attack of plan.attacks) {
+      await events.emit({ type: 'attack-begin', scenario: ref, attack: attack.id });
+      const result = unreachable
+        ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
+        : await runAttack(plan, attack, options, client, target, (sent) =>
+            events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent }),
+          );
+      // An unreachable target fails every attack the same way: say so once, fast.
+      if (result.unreachable) unreachable = result.reason;
+      attacks.push(result);
+      await events.emit({ type: 'attack-end', scenario: ref, result });
+    }
+  } finally {
+    await client.close();
+  }
+  const result: ScenarioResult = { name: scenario.name, file: scenario.file, line: scenario.pos.line, target, attacks };
+  await events.emit({ type: 'scenario-end', scenario: ref, result });
+  return result;
+}
+
+async function runAttack(
+  plan: ScenarioPlan,
+  attack: AttackPlan,
+  options: RunnerOptions,
+  client: HttpClient,
+  target: string,
+  progress: (sent: number) => void,
+): Promise<AttackResult> {
+  const base = { attack: attack.id, responseOnly: plan.responseOnly, metrics: {}, findings: [] };
+  if (attack.skip) return { ...base, verdict: 'skip', reason: attack.skip, durationMs: 0 };
+  const t0 = now();
+  let sent = 0;
+  const env: AttackEnv = {
+    scenario: plan.scenario,
+    scope: options.scope,
+    client,
+    transport: options.transport,
+    oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
+    sent: (n = 1) => progress((sent += n)),
+  };
+  try {
+    const observation = await executeAttack(env, attack);
+    const { findings, metrics } = judge(plan.scenario, target, observation);
+    const durationMs = Math.round(now() - t0);
+    return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings };
+  } catch (err) {
+    if (!(err instanceof CannotTest)) throw err;
+    const result: AttackResult = { ...errorResult(attack, plan, now() - t0, err.message), errorEvidence: { exchanges: err.exchanges } };
+    if (err.transport === 'connect' || err.transport === 'tls') result.unreachable = true;
+    return result;
+  }
+}
+
+function errorResult(attack: AttackPlan, plan: ScenarioPlan, ms: number, reason: string): AttackResult {
+  return {
+    attack: attack.id,
+    verdict: 'error',
+    reason,
+    responseOnly: plan.responseOnly,
+    durationMs: Math.round(ms),
+    metrics: {},
+    findings: [],
+  };
+}
+
+function refOf(plan: ScenarioPlan): ScenarioRef {
+  return { name: plan.scenario.name, file: plan.scenario.file, line: plan.scenario.pos.line };
+}

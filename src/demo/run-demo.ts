@@ -1,0 +1,141 @@
+// `idemchaos demo`: the embedded orders API, once correct and once per bug,
+// each attacked with the bundled scenarios, all modes in parallel.
+import { fileURLToPath } from 'node:url';
+import { Chalk } from 'chalk';
+import Table from 'cli-table3';
+import { findScenarioFiles } from '../scenario/discover.js';
+import { loadScenarios } from '../scenario/load.js';
+import { parseDuration } from '../scenario/duration.js';
+import { planScenario } from '../plan/plan.js';
+import { ATTACK_IDS, type TemplateScope } from '../scenario/types.js';
+import { runPlans } from '../cli/runner.js';
+import { ReporterMultiplexer } from '../report/events.js';
+import { jsonReport } from '../report/json.js';
+import { Redactor } from '../report/redact.js';
+import { reportSetupError } from '../cli/run-command.js';
+import { toolInfo } from '../cli/version.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { summarize, type RunResult, type ScenarioResult } from '../judge/types.js';
+import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from './server.js';
+import { writeFile } from 'node:fs/promises';
+
+const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+/** Short enough to keep the demo near half a minute, long enough for a busy machine. */
+const DEMO_LATENCY_MS = 50;
+
+export async function demoCommand(flags: { reportJson?: string }): Promise<number> {
+  const out = process.stdout;
+  const c = new Chalk({ level: out.isTTY && !process.env['NO_COLOR'] ? 1 : 0 });
+  try {
+    const scope: TemplateScope = { env: {}, vars: {}, secrets: {} };
+    const files = await findScenarioFiles([SCENARIO_DIR]);
+    // The target is each demo server's URL, filled in per mode below.
+    const { scenarios } = await loadScenarios(files, { scope, targetOverride: 'http://127.0.0.1:1' });
+    out.write(
+      `${c.bold('idemchaos demo')}: the embedded orders API, started once correct and once per bug,\n` +
+        `attacked with ${files.length} bundled scenario file${files.length === 1 ? '' : 's'} (${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}), all modes in parallel.\n\n`,
+    );
+    const t0 = Date.now();
+    const perMode = await Promise.all(
+      DEMO_MODES.map(async ({ mode }) => {
+        const results: ScenarioResult[] = [];
+        for (const scenario of scenarios) {
+          const server = await startDemo({ bug: mode, latencyMs: DEMO_LATENCY_MS, ttlMs: scenario.idempotency.ttlMs ?? 2000 });
+          try {
+            const plan = planScenario({ ...scenario, target: server.url });
+            const quiet = new ReporterMultiplexer([], () => undefined);
+            const run = await runPlans([plan], { scope, transport: { timeoutMs: 10_000 } }, quiet);
+            results.push(...run.scenarios.map((s) => ({ ...s, name: `${s.name} [${mode}]` })));
+          } finally {
+            await server.close();
+          }
+        }
+        out.write(`  ${c.dim('done')} ${mode} ${c.dim(`(${((Date.now() - t0) / 1000).toFixed(1)}s)`)}\n`);
+        return { mode, results };
+      }),
+    );
+
+    out.write(`\n${renderTable(perMode, c)}\n`);
+    for (const { mode, results } of perMode) {
+      for (const s of results) {
+        for (const a of s.attacks) {
+          for (const f of a.findings) out.write(`${c.red(`✖ ${mode} › ${a.attack}: ${f.kind}`)}  ${f.message}\n`);
+          if (a.verdict === 'error') out.write(`${c.yellow(`! ${mode} › ${a.attack}: could not test`)}  ${a.reason}\n`);
+        }
+      }
+    }
+    const correct = perMode.find((m) => m.mode === 'correct')!;
+    const falseAlarm = correct.results.some((s) => s.attacks.some((a) => a.verdict !== 'pass' && a.verdict !== 'skip'));
+    if (falseAlarm) out.write(`\n${c.yellow('warning: the correct mode did not pass every attack; this machine may be overloaded')}\n`);
+    out.write(
+      `\nEvery finding above comes with full evidence (requests, responses, oracle counts, diffs) in a real run:\n` +
+        `  npx idemchaos serve-demo --bug race        # in one terminal; prints its URL\n` +
+        `  npx idemchaos run scenarios/ --target <url> --report-json report.json\n`,
+    );
+    if (flags.reportJson) {
+      const scenariosAll = perMode.flatMap((m) => m.results);
+      const summary = summarize(scenariosAll);
+      const combined: RunResult = {
+        startedAt: new Date(t0).toISOString(),
+        durationMs: Date.now() - t0,
+        scenarios: scenariosAll,
+        summary,
+        ok: summary.failed === 0 && summary.errored === 0,
+      };
+      await writeFile(flags.reportJson, JSON.stringify(jsonReport(combined, toolInfo(), new Redactor()), null, 2) + '\n');
+    }
+    return EXIT.ok;
+  } catch (err) {
+    return reportSetupError(err);
+  }
+}
+
+function renderTable(perMode: { mode: DemoMode; results: ScenarioResult[] }[], c: InstanceType<typeof Chalk>): string {
+  const table = new Table({ head: ['mode', 'scenario', ...ATTACK_IDS], style: { head: [], border: [] } });
+  for (const { mode, results } of perMode) {
+    for (const s of results) {
+      table.push([
+        mode,
+        s.name.replace(/ \[[^\]]+\]$/, ''),
+        ...ATTACK_IDS.map((id) => {
+          const a = s.attacks.find((x) => x.attack === id);
+          if (!a) return '';
+          if (a.verdict === 'fail') return c.red(a.findings.map((f) => f.kind).join('\n'));
+          return { pass: c.green('pass'), error: c.yellow('error'), skip: c.dim('skip') }[a.verdict];
+        }),
+      ]);
+    }
+  }
+  return table.toString();
+}
+
+export async function serveDemoCommand(flags: { bug: string; port: string; latency: string; ttl: string }): Promise<number> {
+  if (!isDemoMode(flags.bug)) {
+    process.stderr.write(`idemchaos: --bug: unknown mode '${flags.bug}' (modes: ${DEMO_MODES.map((m) => m.mode).join(', ')})\n`);
+    return EXIT.usage;
+  }
+  let latencyMs: number;
+  let ttlMs: number;
+  try {
+    latencyMs = parseDuration(flags.latency);
+    ttlMs = parseDuration(flags.ttl);
+  } catch (err) {
+    process.stderr.write(`idemchaos: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`idemchaos: --port: expected a port number, got '${flags.port}'\n`);
+    return EXIT.usage;
+  }
+  const server = await startDemo({ bug: flags.bug, port, latencyMs, ttlMs });
+  const description = DEMO_MODES.find((m) => m.mode === flags.bug)!.description;
+  process.stdout.write(`demo orders API (${flags.bug}: ${description})\nlistening on ${server.url}  (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,14 @@
+// The raw HTTP/1.1 engine: our own bytes on our own sockets, for the exchanges
+// that need byte-level control (last-byte bursts, deliberate connection cuts).
+export { ParseError, ResponseParser, MAX_HEADER_BYTES } from './parser.js';
+export type { ParseErrorCode, ResponseParserOptions } from './parser.js';
+export { serializeRequest, serializeRequestParts } from './serialize.js';
+export type { SerializedRequest } from './serialize.js';
+export { openConnection, TransportError, describeAddress } from './connect.js';
+export type { Connection, TransportErrorKind } from './connect.js';
+export { sendRaw, ResponseCollector, destroyConnection } from './exchange.js';
+export type { CollectorOptions, ErrorKind } from './exchange.js';
+export { lastByteBurst, MAX_CONCURRENT_CONNECTS } from './burst.js';
+export type { BurstOptions, BurstResult } from './burst.js';
+export { cutExchange, CUT_POINTS, DEFAULT_GRACE_MS } from './cut.js';
+export type { CutOptions, CutPoint } from './cut.js';

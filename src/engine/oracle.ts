@@ -1,0 +1,137 @@
+// Counts the side effects of one attack run, the way the scenario declares:
+// an HTTP request plus a JSONPath, or a shell command that prints a number.
+// Responses can look idempotent while the database holds duplicates, so every
+// verdict about effects rests on these counts, never on responses alone.
+import { spawn } from 'node:child_process';
+import { JSONPath } from 'jsonpath-plus';
+import type { Scenario } from '../scenario/types.js';
+import { inheritedHeaders, renderCommand, renderRequest, type RenderContext } from '../plan/render.js';
+import type { HttpClient } from './http/client.js';
+import { now, type Exchange } from './http/types.js';
+
+export interface OracleReading {
+  count: number;
+  /** Ids of the effects, when `effects.ids` is declared. */
+  ids?: string[];
+  at: number;
+  /** The oracle request and response (HTTP oracles). */
+  exchange?: Exchange;
+  /** What the command printed (command oracles). */
+  output?: string;
+  /** True when the count was still changing at the settle bound. */
+  unsettled?: boolean;
+}
+
+/** The oracle could not be read: the attack cannot be judged ("could not test"). */
+export class OracleError extends Error {
+  constructor(message: string, readonly exchange?: Exchange) {
+    super(message);
+  }
+}
+
+const POLL_MS = 50;
+const SETTLE_BOUND_MS = 10_000;
+
+export class Oracle {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly client: HttpClient,
+    private readonly timeoutMs: number,
+  ) {}
+
+  static for(scenario: Scenario, client: HttpClient, timeoutMs: number): Oracle | undefined {
+    return scenario.effects?.count ? new Oracle(scenario, client, timeoutMs) : undefined;
+  }
+
+  async read(ctx: RenderContext): Promise<OracleReading> {
+    const count = this.scenario.effects!.count!;
+    if (count.kind === 'command') return this.readCommand(renderCommand(count.command, ctx));
+    const req = renderRequest(this.scenario, count.request, ctx, {
+      keyHeader: false,
+      inherit: inheritedHeaders(this.scenario, ctx),
+    });
+    const exchange = await this.client.send(req, 'oracle');
+    if (!exchange.response) throw new OracleError(`oracle request failed: ${exchange.error}`, exchange);
+    const { status, body } = exchange.response;
+    if (status < 200 || status > 299) throw new OracleError(`oracle answered ${status} (${req.method} ${req.url})`, exchange);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new OracleError(`oracle response is not JSON (${req.method} ${req.url})`, exchange);
+    }
+    const reading: OracleReading = { count: selectCount(json, count.select), at: exchange.endedAt ?? now(), exchange };
+    const idsPath = this.scenario.effects!.ids;
+    if (idsPath) reading.ids = selectAll(json, idsPath).map((v) => String(v));
+    return reading;
+  }
+
+  /**
+   * Reads until the count has held still for `effects.settle` (polling every
+   * 50 ms, bounded at 10 s), so effects that land after the response count.
+   */
+  async settle(ctx: RenderContext): Promise<OracleReading> {
+    const settleMs = this.scenario.effects!.settleMs;
+    const start = now();
+    let last = await this.read(ctx);
+    let stableSince = now();
+    while (now() - stableSince < settleMs) {
+      if (now() - start >= SETTLE_BOUND_MS) return { ...last, unsettled: true };
+      await sleep(Math.min(POLL_MS, settleMs));
+      const next = await this.read(ctx);
+      if (next.count !== last.count) stableSince = now();
+      last = next;
+    }
+    return last;
+  }
+
+  private readCommand(command: string): Promise<OracleReading> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', (e) => reject(new OracleError(`oracle command could not start: ${e.message}`)));
+      child.on('close', (code, signal) => {
+        if (signal) return reject(new OracleError(`oracle command did not finish within ${this.timeoutMs} ms`));
+        if (code !== 0) return reject(new OracleError(`oracle command exited ${code}: ${err.trim().slice(0, 500)}`));
+        const text = out.trim();
+        if (!/^\d+$/.test(text)) return reject(new OracleError(`oracle command printed ${JSON.stringify(text.slice(0, 200))}, not a count`));
+        resolve({ count: Number(text), at: now(), output: text });
+      });
+    });
+  }
+}
+
+/** A number, an array (its length), or several matches (their number). */
+export function selectCount(json: unknown, path: string): number {
+  const matches = selectAll(json, path);
+  if (matches.length === 1) {
+    const [only] = matches;
+    if (typeof only === 'number' && Number.isInteger(only) && only >= 0) return only;
+    if (Array.isArray(only)) return only.length;
+  }
+  if (matches.length === 0 && !/\*|\.\.|\?\(/.test(path)) {
+    throw new OracleError(`oracle select ${path} matched nothing in the response`);
+  }
+  return matches.length;
+}
+
+export function selectAll(json: unknown, path: string): unknown[] {
+  return JSONPath({ path, json: json as object, wrap: true }) as unknown[];
+}
+
+/** The value at a JSONPath in a JSON body, as a string; undefined when absent or not JSON. */
+export function selectId(body: Buffer, path: string): string | undefined {
+  try {
+    const [first] = selectAll(JSON.parse(body.toString('utf8')), path);
+    return first === undefined || first === null ? undefined : String(first);
+  } catch {
+    return undefined;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}

@@ -1,0 +1,338 @@
+// The judging rules, one function per attack. Pure: observations in, findings
+// and metrics out, so every rule is testable without a network.
+import { selectId } from '../engine/oracle.js';
+import type {
+  ConcurrentObservation,
+  DropObservation,
+  ExpiryKeyObservation,
+  ExpiryObservation,
+  Observation,
+  ReplayObservation,
+  ReuseObservation,
+  Run,
+} from '../engine/attacks/types.js';
+import type { Exchange } from '../engine/http/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { formatStatusSet } from '../scenario/status.js';
+import { compareResponses } from './compare.js';
+import {
+  checkStatus,
+  checkStatuses,
+  counts,
+  effectsOf,
+  Findings,
+  isSuccess,
+  missingReplayHeader,
+  plural,
+  status,
+} from './findings.js';
+import type { Finding } from './types.js';
+
+export interface Judgement {
+  findings: Finding[];
+  metrics: Record<string, unknown>;
+}
+
+interface Judge {
+  scenario: Scenario;
+  /** The target with templates rendered, for resolving Location headers. */
+  baseUrl: string;
+  findings: Findings;
+}
+
+export function judge(scenario: Scenario, baseUrl: string, obs: Observation): Judgement {
+  const j: Judge = { scenario, baseUrl, findings: new Findings() };
+  let metrics: Record<string, unknown>;
+  switch (obs.attack) {
+    case 'replay':
+      metrics = judgeReplay(j, obs);
+      break;
+    case 'concurrent':
+      metrics = judgeConcurrent(j, obs);
+      break;
+    case 'reuse':
+      metrics = judgeReuse(j, obs);
+      break;
+    case 'expiry':
+      metrics = judgeExpiry(j, obs);
+      break;
+    case 'drop':
+      metrics = judgeDrop(j, obs);
+      break;
+  }
+  return { findings: j.findings.list(), metrics };
+}
+
+function judgeReplay(j: Judge, obs: ReplayObservation): Record<string, unknown> {
+  const { original, retry, run } = obs;
+  const exchanges = [original, retry];
+  expectOneEffect(j, run, exchanges, [original, retry]);
+  if (checkStatus(j.findings, retry, [j.scenario.expect.success], `a replay (${j.scenario.expect.success.text})`)) {
+    checkReplay(j, original, retry, run);
+  }
+  return { effects: effectsOf(run) };
+}
+
+function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, unknown> {
+  const { expect } = j.scenario;
+  const { run, exchanges } = obs;
+  const successes = exchanges.filter((e) => isSuccess(expect, e));
+  const allowed = `a success or in-flight status (${expect.inFlight.text})`;
+  checkStatuses(j.findings, exchanges, [expect.success, expect.inFlight], allowed, 'duplicates');
+  expectOneEffect(j, run, exchanges, successes, `${obs.exchanges.length} concurrent duplicates`);
+
+  const [first, ...others] = successes;
+  const differing = others.filter((e) => compare(j, first!, e).length > 0);
+  if (differing.length > 0) {
+    j.findings.add('wrong-replay', `${differing.length} of ${successes.length} success responses differ from the first`, {
+      exchanges: [first!, differing[0]!],
+      diff: compare(j, first!, differing[0]!),
+    });
+  }
+  const unmarked = successes.filter((e) => missingReplayHeader(expect, e));
+  if (unmarked.length > 1) {
+    j.findings.add('wrong-replay', `${unmarked.length - 1} replays lack ${expect.replayHeader!.name}: ${expect.replayHeader!.value}`, {
+      exchanges: unmarked.slice(0, 2),
+    });
+  }
+  return {
+    engine: obs.engine,
+    requests: exchanges.length,
+    releaseSkewMs: round(obs.releaseSkewMs),
+    responseSpreadMs: round(spread(exchanges.map((e) => e.endedAt ?? e.startedAt))),
+    statuses: histogram(exchanges.map((e) => String(status(e)))),
+    effects: effectsOf(run),
+  };
+}
+
+function judgeReuse(j: Judge, obs: ReuseObservation): Record<string, unknown> {
+  const { expect } = j.scenario;
+  const { original, changed, run } = obs;
+  const code = status(changed);
+  if (code < 500 && isSuccess(expect, changed)) {
+    const replayed = compare(j, original, changed).length === 0;
+    j.findings.add(
+      'mismatch-accepted',
+      replayed
+        ? `the same key with a changed payload was answered ${code} with the first request's response: the key's fingerprint ignores the change`
+        : `the same key with a changed payload was answered ${code} and processed, expected ${formatStatusSet(expect.mismatch)}`,
+      { exchanges: [original, changed], oracle: counts(run) },
+    );
+  } else {
+    checkStatus(j.findings, changed, [expect.mismatch], `a mismatch status (${expect.mismatch.text})`);
+  }
+  expectOneEffect(j, run, [original, changed], [original]);
+  return { effects: effectsOf(run) };
+}
+
+function judgeExpiry(j: Judge, obs: ExpiryObservation): Record<string, unknown> {
+  judgeBeforeTtl(j, obs.before, obs.ttlMs);
+  judgeAfterTtl(j, obs.after);
+  return {
+    ttlMs: obs.ttlMs,
+    retryBeforeTtlMs: obs.before.retryAfterMs,
+    retryAfterTtlMs: obs.after.retryAfterMs,
+    effectsBeforeTtl: effectsOf(obs.before.run),
+    effectsAfterTtl: effectsOf(obs.after.run),
+  };
+}
+
+/** Key A: retried inside the ttl, it must still be a replay with no new effect. */
+function judgeBeforeTtl(j: Judge, k: ExpiryKeyObservation, ttlMs: number): void {
+  const { original, retry, run } = k;
+  const exchanges = [original, retry];
+  const effects = effectsOf(run);
+  const forgotten =
+    effects !== undefined ? effects > 1 : differentIds(j, [original, retry]);
+  if (status(retry) >= 500) {
+    checkStatus(j.findings, retry, [], '');
+    return;
+  }
+  if (forgotten) {
+    j.findings.add(
+      'early-expiry',
+      `the key was processed afresh ${k.retryAfterMs} ms after the first request, inside the declared ttl of ${ttlMs} ms${effects === undefined ? ' (response-only: the retry named another resource)' : ''}`,
+      { exchanges, oracle: counts(run) },
+    );
+    return;
+  }
+  if (effects === 0) lostEffect(j, run, exchanges);
+  if (checkStatus(j.findings, retry, [j.scenario.expect.success], `a replay (${j.scenario.expect.success.text})`)) {
+    checkReplay(j, original, retry, run);
+  }
+}
+
+/** Key B: retried after ttl + margin, it must follow `expect.afterExpiry`. */
+function judgeAfterTtl(j: Judge, k: ExpiryKeyObservation): void {
+  const { expect } = j.scenario;
+  const { original, retry, run } = k;
+  const exchanges = [original, retry];
+  const effects = effectsOf(run);
+  const code = status(retry);
+  if (code >= 500) {
+    checkStatus(j.findings, retry, [], '');
+    return;
+  }
+  const oracle = counts(run);
+  const processedAgain = effects !== undefined ? effects >= 2 : differentIds(j, exchanges);
+  switch (expect.afterExpiry) {
+    case 'new':
+      // Retention is a minimum: a key kept longer is no bug, but a failure is.
+      checkStatus(j.findings, retry, [expect.success], `the expired key to be processed afresh (${expect.success.text})`);
+      break;
+    case 'reject':
+      if (code < 400 || code > 499) {
+        j.findings.add('unexpected-status', `after the ttl the retry was answered ${code}, expected a 4xx rejection`, { exchanges, oracle });
+      }
+      break;
+    case 'replay':
+      if (processedAgain) {
+        j.findings.add('early-expiry', `the key was processed afresh ${k.retryAfterMs} ms after the first response, but the API declares keys never expire (afterExpiry: replay)`, { exchanges, oracle });
+      } else if (checkStatus(j.findings, retry, [expect.success], `a replay (${expect.success.text})`)) {
+        checkReplay(j, original, retry, run);
+      }
+      break;
+    case 'any':
+      break;
+  }
+  if (effects !== undefined && effects > 2) {
+    j.findings.add('duplicate-effect', `one key made ${plural(effects, 'side effect')} across its expiry (at most 2)`, { exchanges, oracle });
+  }
+  if (effects !== undefined && effects >= 2 && expect.afterExpiry === 'reject') {
+    j.findings.add('duplicate-effect', `the retry after the ttl created a second side effect, though the API declares it rejects expired keys`, { exchanges, oracle });
+  }
+  if (effects === 0) lostEffect(j, run, exchanges);
+  if (effects !== undefined && effects >= 2 && isSuccess(expect, retry)) staleReplay(j, k);
+}
+
+/** A new effect answered with the old response is a wrong replay. */
+function staleReplay(j: Judge, k: ExpiryKeyObservation): void {
+  const { original, retry, run } = k;
+  const idPath = j.scenario.effects?.id;
+  const ids = run.after?.ids;
+  let stale: boolean;
+  if (idPath && ids) {
+    const oldId = selectId(original.response!.body, idPath);
+    const newIds = ids.filter((id) => id !== oldId);
+    const answered = selectId(retry.response!.body, idPath);
+    stale = answered === undefined || !newIds.includes(answered);
+  } else {
+    stale = compare(j, original, retry).length === 0;
+  }
+  if (stale) {
+    j.findings.add('wrong-replay', 'after the ttl the key was processed afresh (a new side effect) but answered with the old response', {
+      exchanges: [original, retry],
+      oracle: counts(run),
+    });
+  }
+}
+
+function judgeDrop(j: Judge, obs: DropObservation): Record<string, unknown> {
+  const { expect } = j.scenario;
+  for (const cut of obs.cuts) {
+    const { run, retries } = cut;
+    const final = retries[retries.length - 1]!;
+    const exchanges = [cut.cut, ...retries];
+    if (cut.afterCut && run.before && cut.afterCut.count > run.before.count) {
+      j.findings.add('duplicate-effect', `a request cut ${cut.point} (its body never fully arrived) created a side effect`, {
+        exchanges: [cut.cut],
+        oracle: { before: run.before.count, after: cut.afterCut.count },
+      });
+    }
+    if (cut.stuck) {
+      j.findings.add('unexpected-status', `after the cut ${cut.point} the key is stuck in flight: still answered ${status(final)} after ${retries.length} retries`, {
+        exchanges,
+        oracle: counts(run),
+      });
+    } else {
+      checkStatus(j.findings, final, [expect.success], `a success after the cut ${cut.point} (${expect.success.text})`, { oracle: counts(run) });
+    }
+    const effects = effectsOf(run);
+    if (effects !== undefined && effects > 1) {
+      j.findings.add('duplicate-effect', `cut ${cut.point}, then a retry with the same key: ${plural(effects, 'side effect')} (expected 1)`, {
+        exchanges,
+        oracle: counts(run),
+      });
+    }
+    if (isSuccess(expect, final) && !cut.stuck) describesEffect(j, run, final, exchanges);
+  }
+  return { cuts: obs.cuts.map((c) => c.point), retries: obs.cuts.reduce((n, c) => n + c.retries.length, 0) };
+}
+
+// --- shared rules ---------------------------------------------------------
+
+/** Exactly one effect for one key: more is a duplicate, none is lost. */
+function expectOneEffect(j: Judge, run: Run, exchanges: Exchange[], successes: Exchange[], what = 'one key'): void {
+  const effects = effectsOf(run);
+  if (effects === undefined) {
+    if (differentIds(j, successes)) {
+      const ids = new Set(successes.map((e) => selectId(e.response!.body, j.scenario.effects!.id!)));
+      j.findings.add('duplicate-effect', `${what} was answered with ${ids.size} different resource ids (response-only: no oracle declared)`, { exchanges });
+    }
+    return;
+  }
+  if (effects > 1) {
+    j.findings.add('duplicate-effect', `${what} made ${plural(effects, 'side effect')} (expected 1)`, { exchanges, oracle: counts(run) });
+  } else if (successes.length > 0) {
+    describesEffect(j, run, successes[0]!, exchanges);
+  }
+}
+
+/** A success must describe an effect that exists. */
+function describesEffect(j: Judge, run: Run, success: Exchange, exchanges: Exchange[]): void {
+  const effects = effectsOf(run);
+  if (effects === 0) return lostEffect(j, run, exchanges);
+  const idPath = j.scenario.effects?.id;
+  const ids = run.after?.ids;
+  if (!idPath || !ids) return;
+  const id = selectId(success.response!.body, idPath);
+  if (id !== undefined && !ids.includes(id)) {
+    j.findings.add('lost-effect', `${success.label} names ${id}, which the oracle does not list (${ids.join(', ') || 'none'})`, {
+      exchanges,
+      oracle: counts(run),
+    });
+  }
+}
+
+function lostEffect(j: Judge, run: Run, exchanges: Exchange[]): void {
+  j.findings.add('lost-effect', 'the API answered with a success but no side effect exists', { exchanges, oracle: counts(run) });
+}
+
+/** The replay must equal its original and carry the replay marker when declared. */
+function checkReplay(j: Judge, original: Exchange, retry: Exchange, run: Run): void {
+  const diff = compare(j, original, retry);
+  const marker = missingReplayHeader(j.scenario.expect, retry);
+  if (marker) diff.push(marker);
+  if (diff.length > 0) {
+    j.findings.add('wrong-replay', `${retry.label} differs from the original`, { exchanges: [original, retry], oracle: counts(run), diff });
+  }
+}
+
+function compare(j: Judge, a: Exchange, b: Exchange): string[] {
+  return compareResponses(a.response!, b.response!, { ignore: j.scenario.expect.ignore, baseUrl: j.baseUrl });
+}
+
+/** Response-only duplicate check: the successes name more than one resource at `effects.id`. */
+function differentIds(j: Judge, exchanges: Exchange[]): boolean {
+  const idPath = j.scenario.effects?.id;
+  if (!idPath) return false;
+  const ids = exchanges
+    .filter((e) => isSuccess(j.scenario.expect, e))
+    .map((e) => selectId(e.response!.body, idPath))
+    .filter((id) => id !== undefined);
+  return new Set(ids).size > 1;
+}
+
+function histogram(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+function spread(values: number[]): number {
+  return values.length === 0 ? 0 : Math.max(...values) - Math.min(...values);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

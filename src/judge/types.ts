@@ -1,0 +1,95 @@
+// What a judged attack looks like: the plain result the runner hands to every
+// reporter. Reporters render these and never touch the network.
+import type { Exchange } from '../engine/http/types.js';
+import type { AttackId } from '../scenario/types.js';
+
+export const FINDING_KINDS = [
+  'server-error',
+  'unexpected-status',
+  'duplicate-effect',
+  'lost-effect',
+  'wrong-replay',
+  'mismatch-accepted',
+  'early-expiry',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
+
+export interface OracleCounts {
+  before: number;
+  after: number;
+  ids?: string[];
+  /** Extra readings worth showing, e.g. after a mid-body cut. */
+  note?: string;
+}
+
+export interface Evidence {
+  exchanges: Exchange[];
+  oracle?: OracleCounts;
+  /** Original against replay, one line per difference. */
+  diff?: string[];
+}
+
+export interface Finding {
+  kind: FindingKind;
+  message: string;
+  evidence: Evidence;
+}
+
+export interface AttackResult {
+  attack: AttackId;
+  verdict: Verdict;
+  /** Why it was skipped or could not be tested; a one-line summary otherwise. */
+  reason?: string;
+  responseOnly: boolean;
+  durationMs: number;
+  metrics: Record<string, unknown>;
+  findings: Finding[];
+  /** For `error`: what could not be tested, with the exchanges that show it. */
+  errorEvidence?: Evidence;
+  /** The error was a connection or TLS failure: the target could not be reached. */
+  unreachable?: boolean;
+}
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  line: number;
+  /** The target as rendered (secrets redacted by the reporters). */
+  target: string;
+  attacks: AttackResult[];
+  /** Set when the scenario as a whole could not be tested. */
+  error?: string;
+}
+
+export interface RunSummary {
+  scenarios: number;
+  attacks: number;
+  passed: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+}
+
+export interface RunResult {
+  startedAt: string;
+  durationMs: number;
+  scenarios: ScenarioResult[];
+  summary: RunSummary;
+  /** No finding and nothing that could not be tested. */
+  ok: boolean;
+}
+
+export function summarize(scenarios: ScenarioResult[]): RunSummary {
+  const all = scenarios.flatMap((s) => s.attacks);
+  const count = (v: Verdict) => all.filter((a) => a.verdict === v).length;
+  return {
+    scenarios: scenarios.length,
+    attacks: all.length,
+    passed: count('pass'),
+    failed: count('fail'),
+    errored: count('error'),
+    skipped: count('skip'),
+  };
+}

@@ -1,0 +1,82 @@
+// Decides, per scenario, which attacks run with which settings, and which are
+// skipped and why. Pure: no I/O, so `--list` and `--dry-run` can use it too.
+import { hasTemplate } from '../scenario/template.js';
+import {
+  ATTACK_DEFAULTS,
+  ATTACK_IDS,
+  type AttackConfigs,
+  type AttackId,
+  type Scenario,
+} from '../scenario/types.js';
+
+export type AttackPlan = {
+  [K in AttackId]: { id: K; config: AttackConfigs[K]; skip?: string };
+}[AttackId];
+
+export interface ScenarioPlan {
+  scenario: Scenario;
+  attacks: AttackPlan[];
+  /** No oracle: verdicts rest on the responses alone. */
+  responseOnly: boolean;
+}
+
+export class PlanError extends Error {}
+
+export interface PlanOptions {
+  /** `--attack`: run only these, with the scenario's settings where it has them. */
+  only?: AttackId[];
+}
+
+export function planScenario(scenario: Scenario, options: PlanOptions = {}): ScenarioPlan {
+  const ids = options.only ?? (scenario.attacks ? ATTACK_IDS.filter((id) => id in scenario.attacks!) : [...ATTACK_IDS]);
+  const attacks = ATTACK_IDS.filter((id) => ids.includes(id)).map((id) => planAttack(scenario, id));
+  if (attacks.length > 0 && attacks.every((a) => a.skip)) {
+    const reasons = attacks.map((a) => `${a.id}: ${a.skip}`).join('; ');
+    throw new PlanError(`${scenario.file}:${scenario.pos.line}:${scenario.pos.col}: scenario '${scenario.name}' gives no attack what it needs (${reasons})`);
+  }
+  return { scenario, attacks, responseOnly: !scenario.effects?.count };
+}
+
+function planAttack(scenario: Scenario, id: AttackId): AttackPlan {
+  const config = { ...ATTACK_DEFAULTS[id], ...(scenario.attacks?.[id] ?? {}) } as never;
+  const plan = { id, config } as AttackPlan;
+  const skip = skipReason(scenario, plan);
+  return skip ? ({ ...plan, skip } as AttackPlan) : plan;
+}
+
+function skipReason(scenario: Scenario, plan: AttackPlan): string | undefined {
+  switch (plan.id) {
+    case 'reuse':
+      if (plan.config.change) return undefined;
+      if (scenario.request.body !== undefined) return 'a raw `body:` needs `attacks.reuse.change` to say what differs';
+      if (changedPayload(scenario.request.json, undefined) === undefined)
+        return 'no field of `request.json` is free of templates to change; give `attacks.reuse.change`';
+      return undefined;
+    case 'expiry':
+      return scenario.idempotency.ttlMs === undefined ? 'declare `idempotency.ttl` (the retention the API documents)' : undefined;
+    case 'drop':
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The payload `reuse` sends with the same key: `change` merged shallowly into
+ * the rendered json, or else the first field that holds no template changed
+ * (numbers +1, strings get a suffix). Undefined when nothing can change.
+ */
+export function changedPayload(json: unknown, change: Record<string, unknown> | undefined, rendered?: unknown): unknown {
+  const base = rendered ?? json;
+  if (!isPlainObject(json) || !isPlainObject(base)) return undefined;
+  if (change) return { ...base, ...change };
+  for (const [field, value] of Object.entries(json)) {
+    if (typeof value === 'number') return { ...base, [field]: value + 1 };
+    if (typeof value === 'string' && !hasTemplate(value)) return { ...base, [field]: `${value}-changed` };
+  }
+  return undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,81 @@
+// Turns a scenario's templates into concrete requests for one attack run.
+// Everything renders once per run, so duplicates and retries of that run are
+// byte-identical.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { HttpRequest } from '../engine/http/types.js';
+import type { RequestTemplate, RunValues, Scenario, TemplateScope } from '../scenario/types.js';
+import { renderString, renderValue, shellQuote } from '../scenario/template.js';
+
+export interface RenderContext {
+  scope: TemplateScope;
+  run: RunValues;
+  captures?: Record<string, string>;
+}
+
+/** A fresh `{{ run.id }}` and `{{ key }}` (UUIDv4, sent bare). */
+export function newRun(): RunValues {
+  return { runId: `ic-${randomBytes(8).toString('hex')}`, key: randomUUID() };
+}
+
+export function renderTarget(scenario: Scenario, ctx: RenderContext): string {
+  return renderString(scenario.target, ctx);
+}
+
+/** Renders a request template; `body` overrides the template's own body (used by `reuse`). */
+export function renderRequest(
+  scenario: Scenario,
+  template: RequestTemplate,
+  ctx: RenderContext,
+  opts: { keyHeader: boolean; inherit?: Record<string, string>; json?: unknown } = { keyHeader: true },
+): HttpRequest {
+  const url = renderTarget(scenario, ctx) + renderString(template.path, ctx, encodeURIComponent);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(opts.inherit ?? {})) headers[name] = value;
+  for (const [name, value] of Object.entries(template.headers)) {
+    deleteHeader(headers, name);
+    headers[name] = renderString(value, ctx);
+  }
+  const keyHeader = scenario.idempotency.header;
+  deleteHeader(headers, keyHeader);
+  if (opts.keyHeader) headers[keyHeader] = ctx.run.key;
+
+  let body: Buffer | undefined;
+  const json = opts.json !== undefined ? opts.json : template.json !== undefined ? renderValue(template.json, ctx) : undefined;
+  if (json !== undefined) {
+    body = Buffer.from(JSON.stringify(json));
+    if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+  } else if (template.body !== undefined) {
+    body = Buffer.from(renderString(template.body, ctx));
+  }
+  return { method: template.method, url, headers, ...(body ? { body } : {}) };
+}
+
+/** The operation under test, with the run's idempotency key. */
+export function renderOperation(scenario: Scenario, ctx: RenderContext, json?: unknown): HttpRequest {
+  return renderRequest(scenario, scenario.request, ctx, { keyHeader: true, json });
+}
+
+/** The operation's headers, rendered, without the key header: what oracle requests inherit. */
+export function inheritedHeaders(scenario: Scenario, ctx: RenderContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(scenario.request.headers)) {
+    if (name.toLowerCase() === scenario.idempotency.header.toLowerCase()) continue;
+    if (name.toLowerCase() === 'content-type') continue;
+    out[name] = renderString(value, ctx);
+  }
+  return out;
+}
+
+export function renderCommand(command: string, ctx: RenderContext): string {
+  return renderString(command, ctx, shellQuote);
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.keys(headers).some((h) => h.toLowerCase() === lower);
+}
+
+function deleteHeader(headers: Record<string, string>, name: string): void {
+  const lower = name.toLowerCase();
+  for (const h of Object.keys(headers)) if (h.toLowerCase() === lower) delete headers[h];
+}

@@ -1,0 +1,55 @@
+// The machine-readable report (`--report-json`). Fields are only ever added,
+// never removed or renamed: CI pipelines parse this.
+import { writeFile } from 'node:fs/promises';
+import type { RunResult } from '../judge/types.js';
+import { evidenceRecord } from './evidence.js';
+import type { Reporter, RunEvent } from './events.js';
+import type { Redactor } from './redact.js';
+
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+export function jsonReport(result: RunResult, tool: { name: string; version: string }, redact: Redactor): unknown {
+  return {
+    schemaVersion: 1,
+    tool,
+    ok: result.ok,
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+    summary: result.summary,
+    scenarios: result.scenarios.map((s) => ({
+      name: s.name,
+      file: s.file,
+      line: s.line,
+      target: redact.text(s.target),
+      attacks: s.attacks.map((a) => ({
+        attack: a.attack,
+        verdict: a.verdict,
+        reason: a.reason === undefined ? null : redact.text(a.reason),
+        responseOnly: a.responseOnly,
+        durationMs: a.durationMs,
+        metrics: a.metrics,
+        findings: a.findings.map((f) => ({
+          kind: f.kind,
+          message: redact.text(f.message),
+          evidence: evidenceRecord(f.evidence, redact, JSON_BODY_LIMIT),
+        })),
+        ...(a.errorEvidence ? { errorEvidence: evidenceRecord(a.errorEvidence, redact, JSON_BODY_LIMIT) } : {}),
+      })),
+    })),
+  };
+}
+
+export class JsonReporter implements Reporter {
+  readonly name = 'json';
+
+  constructor(
+    private readonly file: string,
+    private readonly tool: { name: string; version: string },
+    private readonly redact: Redactor,
+  ) {}
+
+  async onEvent(event: RunEvent): Promise<void> {
+    if (event.type !== 'run-end') return;
+    await writeFile(this.file, JSON.stringify(jsonReport(event.result, this.tool, this.redact), null, 2) + '\n');
+  }
+}

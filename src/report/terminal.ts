@@ -1,0 +1,183 @@
+// The human report: a live line per attack while it runs, then a verdict
+// table, then every finding with the evidence a bug report needs.
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import { ATTACK_IDS } from '../scenario/types.js';
+import type { AttackResult, RunResult, Verdict } from '../judge/types.js';
+import { evidenceRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
+import type { Reporter, RunEvent } from './events.js';
+import type { Redactor } from './redact.js';
+
+export interface TerminalOptions {
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  color: boolean;
+  /** Rewrite a live status line in place (a TTY outside CI). */
+  live: boolean;
+  redact: Redactor;
+  /** How many exchanges of one finding to print before pointing at the JSON report. */
+  maxExchanges?: number;
+}
+
+export class TerminalReporter implements Reporter {
+  readonly name = 'terminal';
+  private readonly c: ChalkInstance;
+  private ticker: NodeJS.Timeout | undefined;
+  private current: { label: string; start: number; sent: number } | undefined;
+
+  constructor(private readonly opts: TerminalOptions) {
+    this.c = new Chalk({ level: opts.color ? 1 : 0 });
+  }
+
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'scenario-begin':
+        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${this.opts.redact.text(event.target)}`)}\n`);
+        break;
+      case 'attack-begin':
+        this.current = { label: event.attack, start: Date.now(), sent: 0 };
+        if (this.opts.live) {
+          this.drawLive();
+          this.ticker = setInterval(() => this.drawLive(), 100);
+          this.ticker.unref();
+        }
+        break;
+      case 'attack-progress':
+        if (this.current) this.current.sent = event.requestsSent;
+        break;
+      case 'attack-end':
+        this.stopLive();
+        this.write(`  ${this.attackLine(event.result)}\n`);
+        break;
+      case 'warning':
+        this.stopLive();
+        this.write(`${this.c.yellow('warning:')} ${this.opts.redact.text(event.message)}\n`);
+        break;
+      case 'run-end':
+        this.stopLive();
+        this.write(this.renderSummary(event.result));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private write(s: string): void {
+    this.opts.out.write(s);
+  }
+
+  private drawLive(): void {
+    if (!this.current) return;
+    const secs = ((Date.now() - this.current.start) / 1000).toFixed(1);
+    this.write(`\r\x1b[2K  ${this.c.cyan('…')} ${this.current.label}  ${this.c.dim(`${secs}s, ${this.current.sent} requests sent`)}`);
+  }
+
+  private stopLive(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    if (this.opts.live && this.current) this.write('\r\x1b[2K');
+    this.current = undefined;
+  }
+
+  private attackLine(r: AttackResult): string {
+    const kinds = r.findings.map((f) => f.kind).join(', ');
+    const detail = r.verdict === 'fail' ? kinds : (r.reason ?? '');
+    const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
+    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${this.opts.redact.text(detail)}${ro}`;
+  }
+
+  private badge(v: Verdict): string {
+    switch (v) {
+      case 'pass':
+        return this.c.green('✔ pass ');
+      case 'fail':
+        return this.c.red.bold('✖ FAIL ');
+      case 'error':
+        return this.c.yellow('! error');
+      case 'skip':
+        return this.c.dim('- skip ');
+    }
+  }
+
+  renderSummary(result: RunResult): string {
+    const lines: string[] = ['', this.table(result)];
+    for (const s of result.scenarios) {
+      for (const a of s.attacks) {
+        for (const f of a.findings) {
+          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), `  ${this.opts.redact.text(f.message)}`);
+          lines.push(...this.evidence(evidenceRecord(f.evidence, this.opts.redact, TERMINAL_BODY_LIMIT)));
+        }
+        if (a.verdict === 'error') {
+          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), `  ${this.opts.redact.text(a.reason ?? '')}`);
+          if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, this.opts.redact, TERMINAL_BODY_LIMIT)));
+        }
+      }
+    }
+    const sum = result.summary;
+    const counts = [
+      this.c.green(`${sum.passed} passed`),
+      (sum.failed ? this.c.red.bold : this.c.dim)(`${sum.failed} failed`),
+      (sum.errored ? this.c.yellow : this.c.dim)(`${sum.errored} could not test`),
+      this.c.dim(`${sum.skipped} skipped`),
+    ].join(', ');
+    lines.push('', `${sum.attacks} attacks in ${sum.scenarios} scenario${sum.scenarios === 1 ? '' : 's'}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    return lines.join('\n');
+  }
+
+  private table(result: RunResult): string {
+    const used = ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
+    const table = new Table({ head: ['scenario', ...used], style: { head: [], border: [] } });
+    for (const s of result.scenarios) {
+      table.push([
+        s.name,
+        ...used.map((id) => {
+          const a = s.attacks.find((x) => x.attack === id);
+          if (!a) return '';
+          if (a.verdict === 'fail') return this.c.red.bold(['FAIL', ...a.findings.map((f) => f.kind)].join('\n'));
+          return { pass: this.c.green('pass'), error: this.c.yellow('error'), skip: this.c.dim('skip') }[a.verdict];
+        }),
+      ]);
+    }
+    return table.toString();
+  }
+
+  private evidence(ev: EvidenceRecord): string[] {
+    const out: string[] = [];
+    if (ev.oracle) {
+      const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.join(', ') || 'none'}` : '';
+      out.push(this.c.dim(`  oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}`));
+    }
+    if (ev.diff?.length) {
+      out.push(this.c.dim('  original → replay:'));
+      for (const d of ev.diff) out.push(`    ${this.c.yellow(d)}`);
+    }
+    const max = this.opts.maxExchanges ?? 4;
+    for (const e of ev.exchanges.slice(0, max)) out.push(...this.exchange(e));
+    if (ev.exchanges.length > max) {
+      out.push(this.c.dim(`  … and ${ev.exchanges.length - max} more exchanges (all of them are in --report-json)`));
+    }
+    return out;
+  }
+
+  private exchange(e: ExchangeRecord): string[] {
+    const took = e.durationMs !== undefined ? `, ${e.durationMs.toFixed(1)} ms` : '';
+    const out = [this.c.dim(`  ── ${e.label} (${e.startedAt}${took})`)];
+    out.push(`    ${this.c.cyan('→')} ${e.request.method} ${e.request.url}`);
+    for (const [k, v] of Object.entries(e.request.headers)) out.push(this.c.dim(`      ${k}: ${v}`));
+    if (e.request.body) out.push(...body(e.request.body, '      '));
+    if (e.response) {
+      out.push(`    ${this.c.cyan('←')} ${e.response.status}`);
+      for (const [k, v] of Object.entries(e.response.headers)) out.push(this.c.dim(`      ${k}: ${v}`));
+      out.push(...body(e.response.body, '      '));
+    }
+    if (e.error) out.push(`    ${this.c.yellow('✖')} ${e.error}`);
+    return out;
+  }
+}
+
+function body(b: BodyRecord, indent: string): string[] {
+  if (!b.text) return [];
+  const text = b.encoding === 'base64' ? `(binary, base64) ${b.text}` : b.text;
+  const lines = text.split('\n').map((l) => indent + l);
+  if (b.truncated) lines.push(`${indent}… (${b.truncated.shownBytes} of ${b.truncated.totalBytes} bytes shown)`);
+  return lines;
+}

@@ -1,0 +1,269 @@
+// Checks the schema cannot express: value syntax, combinations, templates and
+// the variables they use. Each returns positioned drafts; none throws.
+import { parseDuration } from './duration.js';
+import { jsonPathError } from './jsonpath.js';
+import { parseReplayHeader, PERCENT_PATTERN } from './normalize.js';
+import { displayPath } from './positions.js';
+import type { Locator, Segment } from './positions.js';
+import { parseStatusSet } from './status.js';
+import { findTemplateErrors, hasTemplate, referencesOf } from './template.js';
+import type { TemplateRef } from './template.js';
+import type { TemplateScope } from './types.js';
+import type { Draft } from './validate.js';
+
+export interface CheckOptions {
+  scope: TemplateScope;
+  targetOverride?: string;
+}
+
+export interface CheckResult {
+  errors: Draft[];
+  warnings: Draft[];
+}
+
+type Map_ = Record<string, unknown>;
+
+const STATUS_KEYS = ['success', 'inFlight', 'mismatch'] as const;
+
+/** Semantic checks of one scenario (`raw`) found at `base` in its file. */
+export function checkScenario(raw: unknown, base: Segment[], loc: Locator, options: CheckOptions): CheckResult {
+  const errors: Draft[] = [];
+  const warnings: Draft[] = [];
+  const s = asMap(raw);
+  if (!s) return { errors, warnings };
+  const at = (...segments: Segment[]): Segment[] => [...base, ...segments];
+  const error = (place: ReturnType<Locator['value']>, message: string, path: Segment[]) => errors.push({ ...place, message, path });
+  const warn = (place: ReturnType<Locator['value']>, message: string, path: Segment[]) => warnings.push({ ...place, message, path });
+
+  if (options.targetOverride === undefined && s.target === undefined) {
+    error(loc.value(base), `no target: add 'target:' (the API's base URL) or pass --target`, base);
+  }
+
+  // Durations.
+  for (const path of [['idempotency', 'ttl'], ['effects', 'settle']]) {
+    const value = dig(s, path);
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    try {
+      parseDuration(value);
+    } catch (e) {
+      error(loc.value(at(...path)), (e as Error).message, at(...path));
+    }
+  }
+  const margin = dig(s, ['attacks', 'expiry', 'margin']);
+  if (typeof margin === 'string' || typeof margin === 'number') {
+    const problem = marginError(margin);
+    if (problem) error(loc.value(at('attacks', 'expiry', 'margin')), problem, at('attacks', 'expiry', 'margin'));
+  }
+
+  // Status lists.
+  for (const key of STATUS_KEYS) {
+    const value = dig(s, ['expect', key]);
+    if (value === undefined) continue;
+    const items: [unknown, Segment[]][] = Array.isArray(value)
+      ? value.map((item, i) => [item, at('expect', key, i)])
+      : [[value, at('expect', key)]];
+    for (const [item, path] of items) {
+      try {
+        parseStatusSet(item);
+      } catch (e) {
+        error(loc.value(path), (e as Error).message, path);
+      }
+    }
+    if (key === 'success' && Array.isArray(value) && value.length === 0) {
+      error(loc.value(at('expect', key)), `'expect.success' must list at least one status`, at('expect', key));
+    }
+  }
+
+  // Either/or pairs.
+  for (const path of requestPaths(s)) {
+    const request = asMap(dig(s, path));
+    if (request && 'json' in request && 'body' in request) {
+      error(loc.key(at(...path, 'body')), `use either json or body in '${displayPath(path)}', not both`, at(...path, 'body'));
+    }
+  }
+  const effects = asMap(s.effects);
+  if (effects && 'count' in effects && 'command' in effects) {
+    error(loc.key(at('effects', 'command')), `use either effects.count or effects.command, not both`, at('effects', 'command'));
+  }
+
+  // reuse.change merges into the JSON body.
+  const change = dig(s, ['attacks', 'reuse', 'change']);
+  if (change !== undefined && asMap(change)) {
+    const request = asMap(s.request);
+    const json = request?.json;
+    if (!asMap(json)) {
+      const what =
+        request && 'body' in request && !('json' in request)
+          ? 'this scenario sends a raw body'
+          : json === undefined
+            ? 'request.json is missing'
+            : `request.json is ${kind(json)}`;
+      error(loc.key(at('attacks', 'reuse', 'change')), `reuse.change is merged into request.json, which must be a map; ${what}`, at('attacks', 'reuse', 'change'));
+    }
+  }
+
+  // The expiry attack waits out the ttl.
+  const attacks = asMap(s.attacks);
+  if (attacks && 'expiry' in attacks && dig(s, ['idempotency', 'ttl']) === undefined && s.preset === undefined) {
+    error(loc.key(at('attacks', 'expiry')), `the expiry attack needs idempotency.ttl (how long the API keeps keys)`, at('attacks', 'expiry'));
+  }
+
+  // JSONPath expressions.
+  for (const path of jsonPathPaths(s)) {
+    const value = dig(s, path);
+    if (typeof value !== 'string') continue;
+    const problem = jsonPathError(value);
+    if (problem) error(loc.value(at(...path)), `invalid JSONPath '${value}': ${problem}`, at(...path));
+  }
+
+  // The replay marker header.
+  const replayHeader = dig(s, ['expect', 'replayHeader']);
+  if (typeof replayHeader === 'string') {
+    const parsed = parseReplayHeader(replayHeader);
+    if (typeof parsed === 'string') error(loc.value(at('expect', 'replayHeader')), parsed, at('expect', 'replayHeader'));
+  }
+
+  // The key header is idemchaos's to set.
+  const keyHeader = typeof dig(s, ['idempotency', 'header']) === 'string' ? String(dig(s, ['idempotency', 'header'])) : 'Idempotency-Key';
+  for (const name of Object.keys(asMap(dig(s, ['request', 'headers'])) ?? {})) {
+    if (name.toLowerCase() !== keyHeader.toLowerCase()) continue;
+    const path = at('request', 'headers', name);
+    warn(loc.key(path), `'${name}' is the idempotency header: idemchaos sets it on every request, so this value is ignored`, path);
+  }
+
+  // Templates: syntax, then the variables they use.
+  const captured = capturedNames(s);
+  for (const [rel, text] of strings(s, [])) {
+    const path = at(...rel);
+    const isTarget = rel.length === 1 && rel[0] === 'target';
+    if (isTarget && options.targetOverride !== undefined) continue;
+    for (const problem of findTemplateErrors(text)) error(loc.within(path, problem.start, problem.end), problem.message, path);
+    for (const ref of referencesOf(text)) {
+      const problem = undefinedVariable(ref, options.scope, captured, isTarget);
+      if (problem) error(loc.within(path, ref.start, ref.end), problem, path);
+    }
+  }
+  for (const [rel, key] of keys(s, [])) {
+    if (hasTemplate(key)) warn(loc.key(at(...rel)), `templates are not rendered in keys: '${key}' is used as written`, at(...rel));
+  }
+
+  // The side-effect oracle should only count this run's effects.
+  const count = asMap(effects?.count);
+  if (count && 'request' in count && !mentionsRunId(count.request)) {
+    warn(loc.key(at('effects', 'count')), ORACLE_WARNING, at('effects', 'count'));
+  }
+  if (effects && typeof effects.command === 'string' && !mentionsRunId(effects.command)) {
+    warn(loc.key(at('effects', 'command')), ORACLE_WARNING, at('effects', 'command'));
+  }
+
+  return { errors, warnings };
+}
+
+const ORACLE_WARNING = 'the oracle does not filter by {{ run.id }}: other traffic will pollute the count';
+
+function marginError(margin: string | number): string | undefined {
+  if (typeof margin === 'string' && margin.trim().endsWith('%')) {
+    return PERCENT_PATTERN.test(margin) ? undefined : `invalid percentage '${margin}': write a number followed by %, e.g. 20%`;
+  }
+  try {
+    parseDuration(margin);
+    return undefined;
+  } catch (e) {
+    if (typeof margin === 'number' || /^\s*[\d.]+\s*$/.test(margin)) {
+      return `margin '${String(margin).trim()}' has no unit: add one, e.g. ${String(margin).trim()}% or ${String(margin).trim()}ms`;
+    }
+    return `invalid margin '${margin}': use a duration such as 500ms or a percentage such as 20%`;
+  }
+}
+
+function undefinedVariable(ref: TemplateRef, scope: TemplateScope, captured: Set<string>, isTarget: boolean): string | undefined {
+  const name = ref.name ?? '';
+  switch (ref.kind) {
+    case 'env':
+      return scope.env[name] === undefined
+        ? `undefined variable '${ref.expr}' (set it in the environment${isTarget ? ', or pass --target' : ''})`
+        : undefined;
+    case 'vars':
+      return Object.hasOwn(scope.vars, name) ? undefined : `undefined variable '${ref.expr}' (no var named '${name}' is defined)`;
+    case 'secrets':
+      return Object.hasOwn(scope.secrets, name) ? undefined : `undefined variable '${ref.expr}' (no secret named '${name}' is defined)`;
+    case 'captures':
+      return captured.has(name) ? undefined : `undefined variable '${ref.expr}' (no setup step captures '${name}')`;
+    default:
+      return undefined;
+  }
+}
+
+function mentionsRunId(value: unknown): boolean {
+  for (const [, text] of strings(value, [])) if (referencesOf(text).some((r) => r.kind === 'run.id')) return true;
+  return false;
+}
+
+/** Paths (relative to the scenario) of every request-shaped map. */
+function requestPaths(s: Map_): Segment[][] {
+  const out: Segment[][] = [['request'], ['effects', 'count', 'request']];
+  for (const list of ['setup', 'teardown'] as const) {
+    const steps = s[list];
+    if (Array.isArray(steps)) steps.forEach((_, i) => out.push([list, i]));
+  }
+  return out;
+}
+
+function jsonPathPaths(s: Map_): Segment[][] {
+  const out: Segment[][] = [['effects', 'count', 'select'], ['effects', 'id'], ['effects', 'ids']];
+  const ignore = dig(s, ['expect', 'ignore']);
+  if (Array.isArray(ignore)) ignore.forEach((_, i) => out.push(['expect', 'ignore', i]));
+  for (const list of ['setup', 'teardown'] as const) {
+    const steps = s[list];
+    if (!Array.isArray(steps)) continue;
+    steps.forEach((step, i) => {
+      for (const name of Object.keys(asMap(asMap(step)?.capture) ?? {})) out.push([list, i, 'capture', name]);
+    });
+  }
+  return out;
+}
+
+function capturedNames(s: Map_): Set<string> {
+  const names = new Set<string>();
+  const steps = s.setup;
+  if (Array.isArray(steps)) for (const step of steps) for (const name of Object.keys(asMap(asMap(step)?.capture) ?? {})) names.add(name);
+  return names;
+}
+
+/** Every string value with its path. */
+function* strings(value: unknown, path: Segment[]): Generator<[Segment[], string]> {
+  if (typeof value === 'string') yield [path, value];
+  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
+  else if (asMap(value)) for (const [k, v] of Object.entries(value as Map_)) yield* strings(v, [...path, k]);
+}
+
+/** Every map key with its path. */
+function* keys(value: unknown, path: Segment[]): Generator<[Segment[], string]> {
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* keys(value[i], [...path, i]);
+  else if (asMap(value)) {
+    for (const [k, v] of Object.entries(value as Map_)) {
+      yield [[...path, k], k];
+      yield* keys(v, [...path, k]);
+    }
+  }
+}
+
+export function asMap(value: unknown): Map_ | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Map_) : undefined;
+}
+
+export function dig(value: unknown, path: Segment[]): unknown {
+  let node = value;
+  for (const segment of path) {
+    if (Array.isArray(node) && typeof segment === 'number') node = node[segment];
+    else if (asMap(node)) node = (node as Map_)[String(segment)];
+    else return undefined;
+  }
+  return node;
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,46 @@
+// Durations as written in scenarios: a number with a unit (`300ms`, `1.5s`, `2m`, `1h`).
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+/** Kept in step with the `duration` pattern in schema/scenario.schema.json. */
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+
+/** Parses `300ms`, `1.5s`, `2m`, `1h` into milliseconds; throws a message fit for the user otherwise. */
+export function parseDuration(text: string | number): number {
+  if (typeof text === 'number' || /^\s*\d+(?:\.\d+)?\s*$/.test(String(text))) {
+    const n = String(text).trim();
+    return fail(`duration '${n}' has no unit: add a unit, e.g. ${n}ms or ${n}s`);
+  }
+  if (typeof text !== 'string') return fail(`a duration must be a string like 300ms, got ${typeof text}`);
+  const match = DURATION_PATTERN.exec(text.trim());
+  if (!match) {
+    return fail(`invalid duration '${text}': write a number with a unit (ms, s, m or h), e.g. 300ms or 1.5s`);
+  }
+  const ms = Number(match[1]) * UNIT_MS[match[2] as Unit];
+  // Float noise such as 1.1s -> 1100.0000000000002.
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** The shortest exact spelling: 300 -> `300ms`, 1500 -> `1.5s`, 90000 -> `1.5m`, 61000 -> `61s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  for (const unit of ['h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit];
+    if (abs < size) continue;
+    const value = abs / size;
+    // Use the bigger unit only when it stays short (at most two decimals).
+    if (Math.abs(Math.round(value * 100) - value * 100) < 1e-6) return `${sign}${trim(value)}${unit}`;
+  }
+  return `${sign}${trim(abs)}ms`;
+}
+
+function trim(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}

@@ -1,0 +1,69 @@
+// Positioned messages about scenario files, and their Hurl/rustc-style rendering.
+
+export interface ScenarioMessage {
+  file: string;
+  /** 1-based; 0 when the message is about the file as a whole. */
+  line: number;
+  /** 1-based. */
+  col: number;
+  /** Column just past the marked text (exclusive), on the same line; absent marks one column. */
+  endCol?: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** Every error of every file, thrown once; nothing is half-loaded. */
+export class ScenarioError extends Error {
+  readonly messages: ScenarioMessage[];
+  /** Warnings found alongside, so they can still be shown. */
+  readonly warnings: ScenarioMessage[];
+
+  constructor(messages: ScenarioMessage[], warnings: ScenarioMessage[] = []) {
+    const files = new Set(messages.map((m) => m.file)).size;
+    const n = messages.length;
+    super(`${n} error${n === 1 ? '' : 's'} in ${files} scenario file${files === 1 ? '' : 's'}`);
+    this.name = 'ScenarioError';
+    this.messages = messages;
+    this.warnings = warnings;
+  }
+}
+
+/**
+ * ```
+ * error: unknown key 'reqests'; did you mean 'requests'?
+ *   --> scenarios/orders.yaml:14:5
+ *    |
+ * 14 |     reqests: 20
+ *    |     ^^^^^^^
+ * ```
+ */
+export function formatMessage(msg: ScenarioMessage, sourceText?: string): string {
+  const head = `${msg.severity}: ${msg.message}`;
+  if (msg.line < 1) return `${head}\n  --> ${msg.file}`;
+  const number = String(msg.line);
+  const pad = ' '.repeat(number.length);
+  const out = [head, `${pad}--> ${msg.file}:${msg.line}:${msg.col}`];
+  const text = sourceText === undefined ? undefined : sourceText.split(/\r?\n/)[msg.line - 1];
+  if (text === undefined) return out.join('\n');
+  const width = Math.max(1, (msg.endCol ?? msg.col + 1) - msg.col);
+  // Keep tabs so the carets line up under the text whatever the tab width.
+  const lead = Array.from(text.slice(0, msg.col - 1), (ch) => (ch === '\t' ? '\t' : ' ')).join('');
+  out.push(`${pad} |`, `${number} | ${text}`.trimEnd(), `${pad} | ${lead}${'^'.repeat(width)}`);
+  return out.join('\n');
+}
+
+/** All messages, each with its source line, separated by blank lines. */
+export function formatMessages(messages: ScenarioMessage[], sources: Map<string, string>): string {
+  return messages.map((m) => formatMessage(m, sources.get(m.file))).join('\n\n');
+}
+
+/** Orders messages by file (in the given order), then line and column. */
+export function sortMessages(messages: ScenarioMessage[], files: string[]): ScenarioMessage[] {
+  const rank = new Map(files.map((f, i) => [f, i] as const));
+  return [...messages].sort(
+    (a, b) =>
+      (rank.get(a.file) ?? files.length) - (rank.get(b.file) ?? files.length) ||
+      a.line - b.line ||
+      a.col - b.col,
+  );
+}

@@ -1,0 +1,170 @@
+// Builds the `Scenario` the planner consumes from a scenario that passed every
+// check: defaults filled in, durations in ms, status lists compiled.
+import { parseDuration } from './duration.js';
+import type { Locator, Segment } from './positions.js';
+import { parseStatusSet } from './status.js';
+import { ATTACK_DEFAULTS, ATTACK_IDS } from './types.js';
+import type {
+  AfterExpiry,
+  AttackConfigs,
+  AttackId,
+  DropPoint,
+  EffectsSpec,
+  Expectations,
+  ReplayHeader,
+  RequestTemplate,
+  Scenario,
+} from './types.js';
+
+type Map_ = Record<string, unknown>;
+
+export const PERCENT_PATTERN = /^\s*(\d+(?:\.\d+)?)%\s*$/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export const EXPECT_DEFAULTS = {
+  success: [200, 201],
+  inFlight: [409],
+  mismatch: [422],
+  afterExpiry: 'new' as AfterExpiry,
+};
+
+export interface NormalizeInput {
+  raw: Map_;
+  file: string;
+  index: number;
+  /** Where the scenario sits in its file. */
+  base: Segment[];
+  loc: Locator;
+  targetOverride?: string;
+}
+
+export function normalizeScenario({ raw, file, index, base, loc, targetOverride }: NormalizeInput): Scenario {
+  const namePos = loc.key([...base, 'name']);
+  const attacks = map(raw.attacks);
+  const scenario: Scenario = {
+    name: String(raw.name),
+    file,
+    index,
+    pos: { file, line: namePos.line, col: namePos.col },
+    target: targetOverride ?? String(raw.target ?? ''),
+    request: requestOf(map(raw.request) ?? {}, 'POST'),
+    idempotency: idempotencyOf(map(raw.idempotency) ?? {}),
+    expect: expectOf(map(raw.expect) ?? {}),
+    attackLines: {},
+  };
+  const effects = map(raw.effects);
+  if (effects) scenario.effects = effectsOf(effects);
+  if (attacks) {
+    scenario.attacks = attacksOf(attacks);
+    for (const [id, line] of loc.keyLines([...base, 'attacks'])) {
+      if ((ATTACK_IDS as readonly string[]).includes(id)) scenario.attackLines[id as AttackId] = line;
+    }
+  }
+  return scenario;
+}
+
+function requestOf(raw: Map_, defaultMethod: string): RequestTemplate {
+  const request: RequestTemplate = {
+    method: typeof raw.method === 'string' ? raw.method.toUpperCase() : defaultMethod,
+    path: String(raw.path ?? ''),
+    headers: {},
+  };
+  for (const [name, value] of Object.entries(map(raw.headers) ?? {})) request.headers[name] = String(value);
+  if ('json' in raw) request.json = raw.json;
+  if (typeof raw.body === 'string') request.body = raw.body;
+  return request;
+}
+
+function idempotencyOf(raw: Map_): Scenario['idempotency'] {
+  const out: Scenario['idempotency'] = { header: typeof raw.header === 'string' ? raw.header : 'Idempotency-Key' };
+  if (raw.ttl !== undefined) out.ttlMs = parseDuration(raw.ttl as string);
+  return out;
+}
+
+function effectsOf(raw: Map_): EffectsSpec {
+  const count = map(raw.count);
+  const effects: EffectsSpec = {
+    count: count
+      ? { kind: 'request', request: requestOf(map(count.request) ?? {}, 'GET'), select: String(count.select) }
+      : typeof raw.command === 'string'
+        ? { kind: 'command', command: raw.command }
+        : undefined,
+    settleMs: raw.settle === undefined ? 300 : parseDuration(raw.settle as string),
+  };
+  if (typeof raw.id === 'string') effects.id = raw.id;
+  if (typeof raw.ids === 'string') effects.ids = raw.ids;
+  return effects;
+}
+
+function expectOf(raw: Map_): Expectations {
+  const expect: Expectations = {
+    success: parseStatusSet(raw.success ?? EXPECT_DEFAULTS.success),
+    inFlight: parseStatusSet(raw.inFlight ?? EXPECT_DEFAULTS.inFlight),
+    mismatch: parseStatusSet(raw.mismatch ?? EXPECT_DEFAULTS.mismatch),
+    afterExpiry: (raw.afterExpiry as AfterExpiry | undefined) ?? EXPECT_DEFAULTS.afterExpiry,
+    ignore: Array.isArray(raw.ignore) ? raw.ignore.map(String) : [],
+  };
+  const replay = replayHeaderOf(raw.replayHeader);
+  if (replay) expect.replayHeader = replay;
+  return expect;
+}
+
+function replayHeaderOf(value: unknown): ReplayHeader | undefined {
+  if (typeof value === 'string') {
+    const parsed = parseReplayHeader(value);
+    return typeof parsed === 'string' ? undefined : parsed;
+  }
+  const entries = Object.entries(map(value) ?? {});
+  if (entries.length !== 1) return undefined;
+  const [name, v] = entries[0]!;
+  return { name, value: String(v) };
+}
+
+/** `Name` -> value `true`; `Name: value` -> that value. A string is a message about what is wrong. */
+export function parseReplayHeader(text: string): ReplayHeader | string {
+  const colon = text.indexOf(':');
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const value = colon < 0 ? 'true' : text.slice(colon + 1).trim();
+  if (!TOKEN.test(name)) return `invalid replayHeader '${text}': write a header name, optionally followed by ': value'`;
+  if (colon >= 0 && value === '') return `replayHeader '${text}' has no value after ':' (write just '${name}' to mean '${name}: true')`;
+  return { name, value };
+}
+
+function attacksOf(raw: Map_): Partial<AttackConfigs> {
+  const out: Partial<AttackConfigs> = {};
+  for (const id of ATTACK_IDS) {
+    if (!(id in raw)) continue;
+    const config = map(raw[id]) ?? {};
+    switch (id) {
+      case 'replay':
+        out.replay = {};
+        break;
+      case 'concurrent':
+        out.concurrent = { requests: typeof config.requests === 'number' ? config.requests : ATTACK_DEFAULTS.concurrent.requests };
+        break;
+      case 'reuse':
+        out.reuse = map(config.change) ? { change: map(config.change)! } : {};
+        break;
+      case 'expiry':
+        out.expiry = { margin: config.margin === undefined ? marginDefault() : marginOf(String(config.margin)) };
+        break;
+      case 'drop':
+        out.drop = { at: Array.isArray(config.at) ? (config.at as DropPoint[]) : [...ATTACK_DEFAULTS.drop.at] };
+        break;
+    }
+  }
+  return out;
+}
+
+function marginDefault(): AttackConfigs['expiry']['margin'] {
+  return { ...ATTACK_DEFAULTS.expiry.margin };
+}
+
+function marginOf(text: string): AttackConfigs['expiry']['margin'] {
+  const percent = PERCENT_PATTERN.exec(text);
+  return percent ? { fraction: Number(percent[1]) / 100 } : { ms: parseDuration(text) };
+}
+
+function map(value: unknown): Map_ | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Map_) : undefined;
+}

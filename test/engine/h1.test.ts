@@ -1,0 +1,871 @@
+// Tests for the raw HTTP/1.1 engine against real servers on 127.0.0.1.
+// Timing assertions are deliberately loose: this must pass on a busy 2-core box.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Exchange, HttpRequest } from '../../src/engine/http/types.js';
+import {
+  ParseError,
+  ResponseParser,
+  cutExchange,
+  lastByteBurst,
+  openConnection,
+  sendRaw,
+  serializeRequest,
+  TransportError,
+  type CutPoint,
+} from '../../src/engine/h1/index.js';
+
+// ---------------------------------------------------------------- helpers
+
+type AnyServer = http.Server | https.Server | net.Server;
+
+async function listen(server: AnyServer): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function close(server: AnyServer): Promise<void> {
+  if ('closeAllConnections' in server) server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server);
+  await close(server);
+  return port;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until check() is true, or fails after ms. */
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function parseAll(raw: string | Buffer, method = 'GET', step = 0): ResponseParser {
+  const parser = new ResponseParser({ method });
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'latin1');
+  if (step === 0) parser.feed(bytes);
+  else for (let i = 0; i < bytes.length; i += step) parser.feed(bytes.subarray(i, i + step));
+  return parser;
+}
+
+function assertTimeline(ex: Exchange): void {
+  assert.ok(ex.endedAt !== undefined, 'endedAt set');
+  assert.ok(ex.startedAt <= ex.endedAt);
+  if (ex.sentAt !== undefined) assert.ok(ex.startedAt <= ex.sentAt && ex.sentAt <= ex.endedAt);
+  if (ex.firstByteAt !== undefined) assert.ok(ex.startedAt <= ex.firstByteAt && ex.firstByteAt <= ex.endedAt);
+}
+
+/** A TCP server that answers each request (once its head is in) with whatever respond() writes. */
+function rawServer(respond: (socket: net.Socket, head: string) => void): net.Server {
+  return net.createServer((socket) => {
+    let seen = '';
+    let answered = false;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      seen += chunk.toString('latin1');
+      if (!answered && seen.includes('\r\n\r\n')) {
+        answered = true;
+        respond(socket, seen);
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------- parser
+
+describe('ResponseParser', () => {
+  test('Content-Length body, repeated headers and set-cookie', () => {
+    const p = parseAll(
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nhelloEXTRA',
+    );
+    assert.equal(p.done, true);
+    assert.equal(p.result?.status, 200);
+    assert.equal(p.result?.body.toString(), 'hello');
+    assert.equal(p.result?.headers['x-a'], '1, 2');
+    assert.equal(p.result?.headers['set-cookie'], 'a=1\nb=2');
+    assert.equal(p.result?.headers['content-length'], '5');
+    assert.equal(p.extraBytes, 5);
+  });
+
+  test('Content-Length body fed one byte at a time', () => {
+    const p = parseAll('HTTP/1.1 201 Created\r\ncontent-length: 11\r\n\r\nhello world', 'POST', 1);
+    assert.equal(p.result?.status, 201);
+    assert.equal(p.result?.body.toString(), 'hello world');
+  });
+
+  test('chunked body with extensions, split one byte at a time', () => {
+    const wire =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5;name=value\r\nhello\r\n' +
+      '1\r\n \r\n' +
+      '00005\r\nworld\r\n' +
+      '0\r\n\r\n';
+    const p = parseAll(wire, 'GET', 1);
+    assert.equal(p.done, true);
+    assert.equal(p.result?.body.toString(), 'hello world');
+    // Every split point gives the same answer.
+    for (let split = 1; split < wire.length; split += 1) {
+      const q = new ResponseParser({ method: 'GET' });
+      q.feed(Buffer.from(wire.slice(0, split), 'latin1'));
+      q.feed(Buffer.from(wire.slice(split), 'latin1'));
+      assert.equal(q.result?.body.toString(), 'hello world', `split at ${split}`);
+    }
+  });
+
+  test('chunked body with trailers', () => {
+    const wire =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n' +
+      'a\r\n0123456789\r\n0\r\nX-Checksum: abc\r\nX-More: 1\r\n\r\n';
+    for (const step of [0, 1, 3]) {
+      const p = parseAll(wire, 'GET', step);
+      assert.equal(p.done, true);
+      assert.equal(p.result?.body.toString(), '0123456789');
+      assert.deepEqual(p.trailers, { 'x-checksum': 'abc', 'x-more': '1' });
+      assert.equal(p.result?.headers['x-checksum'], undefined, 'trailers are not merged into headers');
+    }
+  });
+
+  test('close-delimited body completes only at end()', () => {
+    const p = parseAll('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome ', 'GET', 2);
+    p.feed(Buffer.from('more'));
+    assert.equal(p.done, false);
+    p.end();
+    assert.equal(p.done, true);
+    assert.equal(p.result?.body.toString(), 'some more');
+  });
+
+  test('HTTP/1.0 response without framing is close-delimited', () => {
+    const p = parseAll('HTTP/1.0 200 OK\r\n\r\nold style');
+    assert.equal(p.done, false);
+    p.end();
+    assert.equal(p.result?.body.toString(), 'old style');
+  });
+
+  test('204 and 304 have no body', () => {
+    for (const status of [204, 304]) {
+      const p = parseAll(`HTTP/1.1 ${status} X\r\nContent-Length: 10\r\n\r\n`);
+      assert.equal(p.done, true);
+      assert.equal(p.result?.status, status);
+      assert.equal(p.result?.body.length, 0);
+    }
+  });
+
+  test('HEAD response has no body despite Content-Length', () => {
+    const p = parseAll('HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n', 'head');
+    assert.equal(p.done, true);
+    assert.equal(p.result?.headers['content-length'], '1234');
+    assert.equal(p.result?.body.length, 0);
+  });
+
+  test('100 Continue is skipped, then 201', () => {
+    const wire =
+      'HTTP/1.1 100 Continue\r\n\r\n' +
+      'HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n' +
+      'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok';
+    for (const step of [0, 1]) {
+      const p = parseAll(wire, 'POST', step);
+      assert.equal(p.done, true);
+      assert.equal(p.result?.status, 201);
+      assert.deepEqual(p.interimStatuses, [100, 103]);
+      assert.equal(p.result?.headers['link'], undefined);
+      assert.equal(p.result?.body.toString(), 'ok');
+    }
+  });
+
+  test('LF-only line endings and folded headers are tolerated', () => {
+    const p = parseAll('HTTP/1.1 200 OK\nX-Long: a\n  b\nContent-Length: 1\n\nz');
+    assert.equal(p.result?.headers['x-long'], 'a b');
+    assert.equal(p.result?.body.toString(), 'z');
+  });
+
+  test('malformed status line is a clear error', () => {
+    const p = new ResponseParser({ method: 'GET' });
+    assert.throws(
+      () => p.feed(Buffer.from('HTTP/1.1 OK 200\r\n\r\n')),
+      (err: unknown) => err instanceof ParseError && err.code === 'malformed' && /malformed status line/.test(err.message),
+    );
+    // Stays failed.
+    assert.throws(() => p.feed(Buffer.from('x')), ParseError);
+    assert.throws(() => parseAll('SSH-2.0-OpenSSH_9.6\r\n'), /malformed status line: "SSH-2.0-OpenSSH_9.6"/);
+  });
+
+  test('other malformed input', () => {
+    assert.throws(() => parseAll('HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n'), /invalid header name/);
+    assert.throws(() => parseAll('HTTP/1.1 200 OK\r\nNoColon\r\n\r\n'), /malformed header line/);
+    assert.throws(() => parseAll('HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n'), /invalid Content-Length/);
+    assert.throws(() => parseAll('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n'), /invalid Content-Length/);
+    assert.throws(() => parseAll('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), /invalid chunk size/);
+    assert.throws(
+      () => parseAll('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n'),
+      /expected CRLF after chunk data/,
+    );
+    assert.throws(() => parseAll('HTTP/2.0 200 OK\r\n\r\n'), /unsupported HTTP version/);
+    // Agreeing duplicates are fine.
+    assert.equal(parseAll('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok').result?.body.toString(), 'ok');
+  });
+
+  test('header section is bounded at 64 KiB', () => {
+    const p = new ResponseParser({ method: 'GET' });
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\n'));
+    const line = Buffer.from(`X-Filler: ${'a'.repeat(1000)}\r\n`);
+    assert.throws(
+      () => {
+        for (let i = 0; i < 100; i += 1) p.feed(line);
+      },
+      (err: unknown) => err instanceof ParseError && err.code === 'too-large' && /64 KiB/.test(err.message),
+    );
+    // A single endless line is caught too.
+    const q = new ResponseParser({ method: 'GET' });
+    assert.throws(() => q.feed(Buffer.alloc(70 * 1024, 0x41)), /larger than 64 KiB/);
+  });
+
+  test('end() before the response is complete', () => {
+    const none = new ResponseParser({ method: 'GET' });
+    assert.throws(() => none.end(), (err: unknown) => err instanceof ParseError && err.code === 'incomplete' && /before any response byte/.test(err.message));
+    const short = parseAll('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+    assert.throws(() => short.end(), /after 3 of 10 body bytes/);
+    const chunked = parseAll('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+    assert.throws(() => chunked.end(), /chunked body/);
+  });
+});
+
+// ---------------------------------------------------------------- serializer
+
+describe('serializeRequest', () => {
+  test('request line, Host, headers in order, defaults', () => {
+    const text = serializeRequest({
+      method: 'POST',
+      url: 'http://example.test:8080/pay/ments?x=1&y=%20',
+      headers: { 'Idempotency-Key': 'k1', 'Content-Type': 'application/json' },
+      body: Buffer.from('{"a":1}'),
+    }).toString();
+    assert.equal(
+      text,
+      'POST /pay/ments?x=1&y=%20 HTTP/1.1\r\n' +
+        'Host: example.test:8080\r\n' +
+        'Idempotency-Key: k1\r\n' +
+        'Content-Type: application/json\r\n' +
+        'Content-Length: 7\r\n' +
+        'Connection: close\r\n' +
+        'User-Agent: idemchaos\r\n\r\n' +
+        '{"a":1}',
+    );
+  });
+
+  test('POST without body gets Content-Length: 0; GET gets none; given headers win', () => {
+    const post = serializeRequest({ method: 'POST', url: 'https://api.test/', headers: {} }).toString();
+    assert.match(post, /^POST \/ HTTP\/1\.1\r\nHost: api\.test\r\n/);
+    assert.match(post, /\r\nContent-Length: 0\r\n/);
+    const get = serializeRequest({ method: 'GET', url: 'http://api.test', headers: {} }).toString();
+    assert.doesNotMatch(get, /Content-Length/i);
+    const given = serializeRequest({
+      method: 'PUT',
+      url: 'http://api.test/x',
+      headers: { host: 'other.test', 'user-agent': 'me', connection: 'keep-alive', 'content-length': '3' },
+      body: Buffer.from('abc'),
+    }).toString();
+    assert.equal(
+      given,
+      'PUT /x HTTP/1.1\r\nhost: other.test\r\nuser-agent: me\r\nconnection: keep-alive\r\ncontent-length: 3\r\n\r\nabc',
+    );
+  });
+
+  test('rejects header injection', () => {
+    assert.throws(
+      () => serializeRequest({ method: 'GET', url: 'http://a.test/', headers: { 'X-A': 'a\r\nX-B: b' } }),
+      /CR, LF and NUL/,
+    );
+  });
+});
+
+// ---------------------------------------------------------------- sendRaw over http
+
+describe('sendRaw (http)', () => {
+  let server: http.Server;
+  let base: string;
+  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (d: Buffer) => parts.push(d));
+      req.on('end', () => {
+        const body = Buffer.concat(parts).toString();
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/chunked') {
+          res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+          res.write('part one, ');
+          setTimeout(() => res.end('part two'), 20);
+          return;
+        }
+        if (req.url === '/hang') return;
+        res.writeHead(201, { 'Content-Type': 'application/json', 'X-Echo': req.headers['idempotency-key'] ?? '' });
+        res.end(JSON.stringify({ method: req.method, body }));
+      });
+    });
+    base = `http://127.0.0.1:${await listen(server)}`;
+  });
+  after(() => close(server));
+
+  test('POST with body: status, headers, body, timestamps', async () => {
+    const ex = await sendRaw(
+      { method: 'POST', url: `${base}/orders?x=1`, headers: { 'Idempotency-Key': 'abc' }, body: Buffer.from('{"n":1}') },
+      { timeoutMs: 10_000 },
+      'original',
+    );
+    assert.equal(ex.error, undefined);
+    assert.equal(ex.label, 'original');
+    assert.equal(ex.response?.status, 201);
+    assert.equal(ex.response?.headers['x-echo'], 'abc');
+    assert.deepEqual(JSON.parse(ex.response!.body.toString()), { method: 'POST', body: '{"n":1}' });
+    assert.ok(ex.sentAt !== undefined && ex.firstByteAt !== undefined);
+    assertTimeline(ex);
+    const last = seen[seen.length - 1]!;
+    assert.equal(last.url, '/orders?x=1');
+    assert.equal(last.headers['user-agent'], 'idemchaos');
+    assert.equal(last.headers['connection'], 'close');
+  });
+
+  test('chunked response with set-cookie', async () => {
+    const ex = await sendRaw({ method: 'GET', url: `${base}/chunked`, headers: {} }, { timeoutMs: 10_000 });
+    assert.equal(ex.error, undefined);
+    assert.equal(ex.response?.headers['transfer-encoding'], 'chunked');
+    assert.equal(ex.response?.headers['set-cookie'], 'a=1\nb=2');
+    assert.equal(ex.response?.body.toString(), 'part one, part two');
+  });
+
+  test('HEAD', async () => {
+    const ex = await sendRaw({ method: 'HEAD', url: `${base}/`, headers: {} }, { timeoutMs: 10_000 });
+    assert.equal(ex.error, undefined);
+    assert.equal(ex.response?.status, 201);
+    assert.equal(ex.response?.body.length, 0);
+  });
+
+  test('no response within the bound is a timeout', async () => {
+    const t0 = Date.now();
+    const ex = await sendRaw({ method: 'GET', url: `${base}/hang`, headers: {} }, { timeoutMs: 500 });
+    assert.equal(ex.errorKind, 'timeout');
+    assert.match(ex.error ?? '', /no complete response .* within 500 ms/);
+    assert.ok(Date.now() - t0 < 5_000);
+    assertTimeline(ex);
+  });
+
+  test('refused port is a connect error', async () => {
+    const port = await closedPort();
+    const ex = await sendRaw({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} }, { timeoutMs: 5_000 });
+    assert.equal(ex.errorKind, 'connect');
+    assert.match(ex.error ?? '', new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+    assert.equal(ex.sentAt, undefined);
+    assertTimeline(ex);
+  });
+
+  test('openConnection throws a TransportError', async () => {
+    const port = await closedPort();
+    await assert.rejects(openConnection(new URL(`http://127.0.0.1:${port}/`), { timeoutMs: 5_000 }), (err: unknown) => {
+      return err instanceof TransportError && err.kind === 'connect' && err.code === 'ECONNREFUSED';
+    });
+    await assert.rejects(openConnection(new URL('ftp://127.0.0.1/'), { timeoutMs: 5_000 }), /unsupported URL scheme/);
+  });
+
+  test('unsendable request becomes a protocol error, not a throw', async () => {
+    const ex = await sendRaw({ method: 'GET', url: `${base}/`, headers: { 'X-Bad': 'a\nb' } }, { timeoutMs: 5_000 });
+    assert.equal(ex.errorKind, 'protocol');
+    assert.match(ex.error ?? '', /cannot send request/);
+  });
+});
+
+describe('sendRaw (odd responses over raw TCP)', () => {
+  test('100 Continue then 201, close-delimited, trailers, malformed, early close', async () => {
+    const cases: Array<{ path: string; wire: string; check: (ex: Exchange) => void }> = [
+      {
+        path: '/continue',
+        wire: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone',
+        check: (ex) => {
+          assert.equal(ex.response?.status, 201);
+          assert.equal(ex.response?.body.toString(), 'done');
+        },
+      },
+      {
+        path: '/close-delimited',
+        wire: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end',
+        check: (ex) => assert.equal(ex.response?.body.toString(), 'until the end'),
+      },
+      {
+        path: '/trailers',
+        wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nbody\r\n0\r\nX-T: 1\r\n\r\n',
+        check: (ex) => assert.equal(ex.response?.body.toString(), 'body'),
+      },
+      {
+        path: '/malformed',
+        wire: 'HTTX/1.1 200 OK\r\n\r\n',
+        check: (ex) => {
+          assert.equal(ex.errorKind, 'protocol');
+          assert.match(ex.error ?? '', /malformed status line/);
+        },
+      },
+      {
+        path: '/short',
+        wire: 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this',
+        check: (ex) => {
+          assert.equal(ex.errorKind, 'reset');
+          assert.match(ex.error ?? '', /after 9 of 100 body bytes/);
+        },
+      },
+      {
+        path: '/nothing',
+        wire: '',
+        check: (ex) => {
+          assert.equal(ex.errorKind, 'reset');
+          assert.match(ex.error ?? '', /before any response byte/);
+        },
+      },
+    ];
+    const server = rawServer((socket, head) => {
+      const path = head.split(' ')[1];
+      const wire = cases.find((c) => c.path === path)?.wire ?? '';
+      // Dribble the response out in small pieces, then close.
+      const bytes = Buffer.from(wire, 'latin1');
+      let i = 0;
+      const step = (): void => {
+        if (i >= bytes.length) {
+          socket.end();
+          return;
+        }
+        socket.write(bytes.subarray(i, i + 7));
+        i += 7;
+        setImmediate(step);
+      };
+      step();
+    });
+    const port = await listen(server);
+    try {
+      for (const c of cases) {
+        const ex = await sendRaw({ method: 'POST', url: `http://127.0.0.1:${port}${c.path}`, headers: {} }, { timeoutMs: 10_000 });
+        c.check(ex);
+        assertTimeline(ex);
+      }
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+// ---------------------------------------------------------------- TLS
+
+describe('TLS', () => {
+  let dir: string;
+  let key: Buffer;
+  let cert: Buffer;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idemchaos-h1-'));
+    execFileSync(
+      'openssl',
+      [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+        '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-days', '1',
+        '-keyout', path.join(dir, 'key.pem'),
+        '-out', path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'pipe' },
+    );
+    key = fs.readFileSync(path.join(dir, 'key.pem'));
+    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function withHttps<T>(
+    handler: http.RequestListener,
+    run: (base: string, server: https.Server) => Promise<T>,
+  ): Promise<T> {
+    const server = https.createServer({ key, cert }, handler);
+    server.on('tlsClientError', () => undefined);
+    const port = await listen(server);
+    try {
+      return await run(`https://127.0.0.1:${port}`, server);
+    } finally {
+      await close(server);
+    }
+  }
+
+  const echo: http.RequestListener = (req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => res.end(`tls:${Buffer.concat(parts).toString()}`));
+  };
+
+  test('sendRaw with --insecure, with --ca, and without either', async () => {
+    await withHttps(echo, async (base) => {
+      const req: HttpRequest = { method: 'POST', url: `${base}/x`, headers: {}, body: Buffer.from('hi') };
+      const insecure = await sendRaw(req, { timeoutMs: 10_000, insecure: true });
+      assert.equal(insecure.error, undefined);
+      assert.equal(insecure.response?.body.toString(), 'tls:hi');
+      assertTimeline(insecure);
+
+      const withCa = await sendRaw(req, { timeoutMs: 10_000, ca: cert });
+      assert.equal(withCa.error, undefined);
+      assert.equal(withCa.response?.status, 200);
+
+      const byName = await sendRaw({ ...req, url: req.url.replace('127.0.0.1', 'localhost') }, { timeoutMs: 10_000, ca: cert.toString() });
+      assert.equal(byName.error, undefined, 'SNI/host name verification against DNS:localhost');
+
+      const strict = await sendRaw(req, { timeoutMs: 10_000 });
+      assert.equal(strict.errorKind, 'tls');
+      assert.match(strict.error ?? '', /^TLS: self-signed certificate.*\(use --insecure or --ca\)$/);
+      assertTimeline(strict);
+    });
+  });
+
+  test('openConnection negotiates http/1.1 by ALPN', async () => {
+    await withHttps(echo, async (base) => {
+      const conn = await openConnection(new URL(base), { timeoutMs: 10_000, insecure: true });
+      try {
+        assert.equal(conn.alpn, 'http/1.1');
+        assert.notEqual(conn.raw, conn.stream);
+        assert.equal(conn.raw.destroyed, false);
+      } finally {
+        conn.stream.destroy();
+        conn.raw.destroy();
+      }
+    });
+  });
+
+  test('cut after-send over TLS: server read the whole body, then its socket is reset', async () => {
+    const body = Buffer.from('x'.repeat(3000));
+    const state = { received: 0, ended: false, closed: false, finishedBeforeClose: false, socketError: '' };
+    await withHttps(
+      (req, res) => {
+        req.on('data', (d: Buffer) => (state.received += d.length));
+        req.on('end', () => {
+          state.ended = true;
+          setTimeout(() => res.end('late'), 2_000);
+        });
+        req.socket.on('error', (e: NodeJS.ErrnoException) => (state.socketError = e.code ?? e.message));
+        res.on('close', () => {
+          state.closed = true;
+          state.finishedBeforeClose = res.writableFinished;
+        });
+      },
+      async (base) => {
+        const ex = await cutExchange(
+          { method: 'POST', url: `${base}/pay`, headers: {}, body },
+          'after-send',
+          { timeoutMs: 10_000, insecure: true, graceMs: 300 },
+        );
+        assert.equal(ex.errorKind, 'cut');
+        assert.equal(ex.error, 'cut after-send (0 response bytes received)');
+        assert.ok(ex.sentAt !== undefined);
+        assertTimeline(ex);
+        await waitFor(() => state.closed, 5_000, 'server response socket to close');
+        assert.equal(state.ended, true, 'handler saw the complete body');
+        assert.equal(state.received, body.length);
+        assert.equal(state.finishedBeforeClose, false, 'response never finished');
+        assert.equal(state.socketError, 'ECONNRESET', 'server saw a reset');
+      },
+    );
+  });
+});
+
+// ---------------------------------------------------------------- burst
+
+describe('lastByteBurst', () => {
+  async function burstAgainstRecorder(n: number, t: { diagnostic(msg: string): void }): Promise<void> {
+    const arrivals: number[] = [];
+    const server = http.createServer((req, res) => {
+      let bytes = 0;
+      req.on('data', (d: Buffer) => (bytes += d.length));
+      req.on('end', () => {
+        arrivals.push(performance.now());
+        res.end(JSON.stringify({ bytes, key: req.headers['idempotency-key'] }));
+      });
+    });
+    server.maxConnections = 10_000;
+    const port = await listen(server);
+    try {
+      const body = Buffer.from(JSON.stringify({ amount: 100, currency: 'EUR' }));
+      const reqs: HttpRequest[] = Array.from({ length: n }, () => ({
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/payments`,
+        headers: { 'Idempotency-Key': 'same-key', 'Content-Type': 'application/json' },
+        body,
+      }));
+      const result = await lastByteBurst(reqs, { timeoutMs: 30_000 });
+      assert.equal(result.exchanges.length, n);
+      assert.equal(result.released, n);
+      assert.equal(arrivals.length, n, 'every request arrived');
+      result.exchanges.forEach((ex, i) => {
+        assert.equal(ex.error, undefined, `${ex.label}: ${ex.error}`);
+        assert.equal(ex.label, `burst ${i + 1}/${n}`);
+        assert.equal(ex.response?.status, 200);
+        assert.deepEqual(JSON.parse(ex.response!.body.toString()), { bytes: body.length, key: 'same-key' });
+        assert.ok(ex.sentAt !== undefined);
+        assertTimeline(ex);
+      });
+      const sent = result.exchanges.map((ex) => ex.sentAt!);
+      assert.ok(Math.abs(result.releaseSkewMs - (Math.max(...sent) - Math.min(...sent))) < 1e-6);
+      assert.ok(result.releaseSkewMs >= 0 && result.releaseSkewMs < 50, `release skew ${result.releaseSkewMs} ms`);
+      assert.ok(result.connectMs > 0);
+      const spread = Math.max(...arrivals) - Math.min(...arrivals);
+      t.diagnostic(
+        `burst of ${n}: connect ${result.connectMs.toFixed(1)} ms, release skew ${result.releaseSkewMs.toFixed(3)} ms, ` +
+          `server-side arrival spread ${spread.toFixed(2)} ms`,
+      );
+    } finally {
+      await close(server);
+    }
+  }
+
+  test('burst of 20: all arrive, all answered, small release skew', { timeout: 60_000 }, async (t) => {
+    await burstAgainstRecorder(20, t);
+  });
+
+  test('burst of 200: all arrive, all answered, small release skew', { timeout: 120_000 }, async (t) => {
+    await burstAgainstRecorder(200, t);
+  });
+
+  test('labels, bodyless requests and an unreachable target', { timeout: 60_000 }, async () => {
+    const server = http.createServer((req, res) => res.end(req.method));
+    const port = await listen(server);
+    const dead = await closedPort();
+    try {
+      const result = await lastByteBurst(
+        [
+          { method: 'GET', url: `http://127.0.0.1:${port}/a`, headers: {} },
+          { method: 'GET', url: `http://127.0.0.1:${dead}/b`, headers: {} },
+          { method: 'DELETE', url: `http://127.0.0.1:${port}/c`, headers: {} },
+        ],
+        { timeoutMs: 10_000, labels: ['one', 'two', 'three'] },
+      );
+      assert.deepEqual(result.exchanges.map((e) => e.label), ['one', 'two', 'three']);
+      assert.equal(result.released, 2);
+      assert.equal(result.exchanges[0]!.response?.body.toString(), 'GET');
+      assert.equal(result.exchanges[1]!.errorKind, 'connect');
+      assert.equal(result.exchanges[1]!.sentAt, undefined);
+      assert.equal(result.exchanges[2]!.response?.body.toString(), 'DELETE');
+      const empty = await lastByteBurst([], { timeoutMs: 1_000 });
+      assert.deepEqual(empty, { exchanges: [], releaseSkewMs: 0, connectMs: 0, released: 0 });
+    } finally {
+      await close(server);
+    }
+  });
+
+  test('a server that never answers: timeouts within the bound, every connection closed', { timeout: 60_000 }, async () => {
+    let opened = 0;
+    let closed = 0;
+    let bytes = 0;
+    const server = net.createServer((socket) => {
+      opened += 1;
+      socket.on('data', (d) => (bytes += d.length));
+      socket.on('error', () => undefined);
+      socket.on('close', () => (closed += 1));
+    });
+    const port = await listen(server);
+    try {
+      const n = 20;
+      const timeoutMs = 1_000;
+      const reqs: HttpRequest[] = Array.from({ length: n }, () => ({
+        method: 'POST',
+        url: `http://127.0.0.1:${port}/never`,
+        headers: {},
+        body: Buffer.from('{}'),
+      }));
+      const t0 = performance.now();
+      const result = await lastByteBurst(reqs, { timeoutMs });
+      const elapsed = performance.now() - t0;
+      assert.equal(result.released, n);
+      for (const ex of result.exchanges) {
+        assert.equal(ex.errorKind, 'timeout', ex.error);
+        assert.match(ex.error ?? '', /after the burst release/);
+        assert.equal(ex.response, undefined);
+        assertTimeline(ex);
+      }
+      // Connect phase (bounded by timeoutMs) + timeoutMs after the release, plus slack.
+      assert.ok(elapsed < 2 * timeoutMs + 3_000, `burst took ${elapsed.toFixed(0)} ms`);
+      await waitFor(() => opened === n && closed === n, 10_000, `server to see ${n} closes (opened ${opened}, closed ${closed})`);
+      assert.equal(bytes, n * serializeRequest(reqs[0]!).length, 'every byte was released');
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+// ---------------------------------------------------------------- cuts
+
+describe('cutExchange', () => {
+  interface Seen {
+    handled: boolean;
+    received: number;
+    ended: boolean;
+    aborted: boolean;
+    resClosed: boolean;
+    resFinished: boolean;
+  }
+
+  /** An http server recording what the handler saw; respond() decides what it sends once the body is in. */
+  async function withRecorder(
+    respond: (res: http.ServerResponse, seen: Seen) => void,
+    run: (base: string, seen: Seen[]) => Promise<void>,
+  ): Promise<void> {
+    const seen: Seen[] = [];
+    const server = http.createServer((req, res) => {
+      const s: Seen = { handled: true, received: 0, ended: false, aborted: false, resClosed: false, resFinished: false };
+      seen.push(s);
+      req.on('data', (d: Buffer) => (s.received += d.length));
+      req.on('end', () => {
+        s.ended = true;
+        respond(res, s);
+      });
+      req.on('error', () => (s.aborted = true));
+      req.on('aborted', () => (s.aborted = true));
+      res.on('close', () => {
+        s.resClosed = true;
+        s.resFinished = res.writableFinished;
+      });
+    });
+    const port = await listen(server);
+    try {
+      await run(`http://127.0.0.1:${port}`, seen);
+    } finally {
+      await close(server);
+    }
+  }
+
+  const body = Buffer.from('b'.repeat(1_000));
+
+  for (const point of ['mid-body-first', 'mid-body-middle', 'mid-body-last'] as const) {
+    test(`${point}: the server's request is aborted with an incomplete body`, { timeout: 30_000 }, async () => {
+      await withRecorder(
+        (res) => res.end('should not happen'),
+        async (base, seen) => {
+          const ex = await cutExchange({ method: 'POST', url: `${base}/p`, headers: {}, body }, point, { timeoutMs: 10_000, graceMs: 50 });
+          const sentBody = { 'mid-body-first': 1, 'mid-body-middle': 500, 'mid-body-last': 999 }[point];
+          assert.equal(ex.errorKind, 'cut');
+          assert.equal(ex.error, `cut ${point} after ${sentBody} of 1000 body bytes (0 response bytes received)`);
+          assert.ok(ex.sentAt !== undefined);
+          assert.equal(ex.response, undefined);
+          assertTimeline(ex);
+          await waitFor(() => seen.length === 1 && seen[0]!.resClosed, 5_000, 'server request to close');
+          const s = seen[0]!;
+          assert.equal(s.ended, false, 'handler never saw the complete body');
+          assert.ok(s.received < body.length);
+          assert.equal(s.aborted, true);
+          assert.equal(s.resFinished, false);
+        },
+      );
+    });
+  }
+
+  test('after-send: the handler saw the full body, then its socket is reset', { timeout: 30_000 }, async () => {
+    await withRecorder(
+      (res) => setTimeout(() => res.end('too late'), 2_000),
+      async (base, seen) => {
+        const ex = await cutExchange({ method: 'POST', url: `${base}/p`, headers: {}, body }, 'after-send', { timeoutMs: 10_000, graceMs: 300 }, 'drop');
+        assert.equal(ex.label, 'drop');
+        assert.equal(ex.errorKind, 'cut');
+        assert.equal(ex.error, 'cut after-send (0 response bytes received)');
+        assert.equal(ex.firstByteAt, undefined);
+        assertTimeline(ex);
+        await waitFor(() => seen[0]?.resClosed === true, 5_000, 'server response to close');
+        const s = seen[0]!;
+        assert.equal(s.ended, true);
+        assert.equal(s.received, body.length);
+        assert.equal(s.resFinished, false, 'the response could not be delivered');
+      },
+    );
+  });
+
+  test('after-send: a response byte before graceMs triggers the cut at once', { timeout: 30_000 }, async () => {
+    await withRecorder(
+      (res) => {
+        res.writeHead(200, { 'Content-Length': '100000' });
+        res.write('x'.repeat(10));
+      },
+      async (base) => {
+        const t0 = performance.now();
+        const ex = await cutExchange({ method: 'POST', url: `${base}/p`, headers: {}, body }, 'after-send', { timeoutMs: 20_000, graceMs: 10_000 });
+        assert.ok(performance.now() - t0 < 8_000, 'did not wait for graceMs');
+        assert.equal(ex.errorKind, 'cut');
+        assert.ok(ex.firstByteAt !== undefined);
+        assert.match(ex.error ?? '', /^cut after-send \([1-9]\d* response bytes received\)$/);
+      },
+    );
+  });
+
+  test('mid-response: cut at the first response byte', { timeout: 30_000 }, async () => {
+    await withRecorder(
+      (res) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.write('first part');
+        setTimeout(() => res.end('rest'), 2_000);
+      },
+      async (base, seen) => {
+        const ex = await cutExchange({ method: 'POST', url: `${base}/p`, headers: {}, body }, 'mid-response', { timeoutMs: 10_000 });
+        assert.equal(ex.errorKind, 'cut');
+        assert.ok(ex.firstByteAt !== undefined);
+        assert.ok(ex.sentAt !== undefined && ex.sentAt <= ex.firstByteAt);
+        assert.match(ex.error ?? '', /^cut mid-response \([1-9]\d* response bytes received\)$/);
+        assert.equal(ex.response, undefined);
+        assertTimeline(ex);
+        await waitFor(() => seen[0]?.resClosed === true, 5_000, 'server response to close');
+        assert.equal(seen[0]!.ended, true);
+        assert.equal(seen[0]!.resFinished, false);
+      },
+    );
+  });
+
+  test('mid-response with no response at all ends in a timeout', { timeout: 30_000 }, async () => {
+    await withRecorder(
+      () => undefined,
+      async (base) => {
+        const t0 = performance.now();
+        const ex = await cutExchange({ method: 'POST', url: `${base}/p`, headers: {}, body }, 'mid-response', { timeoutMs: 600 });
+        assert.ok(performance.now() - t0 < 5_000);
+        assert.equal(ex.errorKind, 'timeout');
+        assert.match(ex.error ?? '', /no response byte .* within 600 ms/);
+        assertTimeline(ex);
+      },
+    );
+  });
+
+  test('mid-body cut points need a body of at least 2 bytes', async () => {
+    for (const point of ['mid-body-first', 'mid-body-middle', 'mid-body-last'] satisfies CutPoint[]) {
+      await assert.rejects(
+        cutExchange({ method: 'POST', url: 'http://127.0.0.1:1/', headers: {}, body: Buffer.from('x') }, point, { timeoutMs: 1_000 }),
+        /at least 2 bytes/,
+      );
+      await assert.rejects(
+        cutExchange({ method: 'POST', url: 'http://127.0.0.1:1/', headers: {} }, point, { timeoutMs: 1_000 }),
+        /at least 2 bytes; POST http:\/\/127\.0\.0\.1:1\/ has 0/,
+      );
+    }
+  });
+
+  test('a connection that cannot open is the usual connect error', async () => {
+    const port = await closedPort();
+    const ex = await cutExchange({ method: 'POST', url: `http://127.0.0.1:${port}/`, headers: {}, body }, 'after-send', { timeoutMs: 5_000 });
+    assert.equal(ex.errorKind, 'connect');
+    assert.match(ex.error ?? '', /ECONNREFUSED/);
+  });
+});
