@@ -4,7 +4,7 @@ import { parseDuration } from './duration.js';
 import { jsonPathError } from './jsonpath.js';
 import { parseReplayHeader, PERCENT_PATTERN } from './normalize.js';
 import { displayPath } from './positions.js';
-import type { Locator, Segment } from './positions.js';
+import type { Locator, Place, Segment } from './positions.js';
 import { parseStatusSet } from './status.js';
 import { findTemplateErrors, hasTemplate, referencesOf } from './template.js';
 import type { TemplateRef } from './template.js';
@@ -32,8 +32,8 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   const s = asMap(raw);
   if (!s) return { errors, warnings };
   const at = (...segments: Segment[]): Segment[] => [...base, ...segments];
-  const error = (place: ReturnType<Locator['value']>, message: string, path: Segment[]) => errors.push({ ...place, message, path });
-  const warn = (place: ReturnType<Locator['value']>, message: string, path: Segment[]) => warnings.push({ ...place, message, path });
+  const error = (place: Place, message: string, path: Segment[]) => errors.push({ ...place, message, path });
+  const warn = (place: Place, message: string, path: Segment[]) => warnings.push({ ...place, message, path });
 
   if (options.targetOverride === undefined && s.target === undefined) {
     error(loc.value(base), `no target: add 'target:' (the API's base URL) or pass --target`, base);
@@ -79,6 +79,8 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     const request = asMap(dig(s, path));
     if (request && 'json' in request && 'body' in request) {
       error(loc.key(at(...path, 'body')), `use either json or body in '${displayPath(path)}', not both`, at(...path, 'body'));
+    } else if (request && typeof request.body === 'string' && !hasHeader(request.headers, 'content-type')) {
+      warn(loc.key(at(...path, 'body')), `'${displayPath(path)}.body' is sent without a Content-Type header: add one to headers`, at(...path, 'body'));
     }
   }
   const effects = asMap(s.effects);
@@ -260,6 +262,10 @@ export function dig(value: unknown, path: Segment[]): unknown {
     else return undefined;
   }
   return node;
+}
+
+function hasHeader(headers: unknown, name: string): boolean {
+  return Object.keys(asMap(headers) ?? {}).some((h) => h.toLowerCase() === name);
 }
 
 function kind(value: unknown): string {

@@ -17,14 +17,17 @@ export class ScenarioError extends Error {
   readonly messages: ScenarioMessage[];
   /** Warnings found alongside, so they can still be shown. */
   readonly warnings: ScenarioMessage[];
+  /** Each file's text, for formatMessages. */
+  readonly sources: Map<string, string>;
 
-  constructor(messages: ScenarioMessage[], warnings: ScenarioMessage[] = []) {
+  constructor(messages: ScenarioMessage[], warnings: ScenarioMessage[] = [], sources: Map<string, string> = new Map()) {
     const files = new Set(messages.map((m) => m.file)).size;
     const n = messages.length;
     super(`${n} error${n === 1 ? '' : 's'} in ${files} scenario file${files === 1 ? '' : 's'}`);
     this.name = 'ScenarioError';
     this.messages = messages;
     this.warnings = warnings;
+    this.sources = sources;
   }
 }
 

@@ -53,7 +53,7 @@ export async function loadScenarios(files: string[], options: LoadOptions): Prom
   warnings.push(...duplicateNames(scenarios));
   errors = sortMessages(errors, files);
   warnings = sortMessages(warnings, files);
-  if (errors.length > 0) throw new ScenarioError(errors, warnings);
+  if (errors.length > 0) throw new ScenarioError(errors, warnings, sources);
   return { scenarios, warnings, sources };
 }
 

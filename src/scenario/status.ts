@@ -40,7 +40,7 @@ function parseItem(item: unknown): { kind: 'code' | 'class'; value: number } {
     throw new Error(`invalid status ${item}: a status code is a whole number from 100 to 599`);
   }
   if (typeof item === 'string') {
-    const match = ITEM_PATTERN.exec(item.trim());
+    const match = ITEM_PATTERN.exec(item);
     if (match) {
       const tail = match[2]!.toLowerCase();
       if (tail === 'xx') return { kind: 'class', value: Number(match[1]) };

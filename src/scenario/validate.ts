@@ -26,6 +26,7 @@ const EXPECTED: Record<string, string> = {
   statusItem: 'a status code (100-599) or a class such as 4xx',
   jsonPath: 'a JSONPath such as $.id',
   method: 'an HTTP method such as POST',
+  headerName: 'a header name such as Idempotency-Key',
   headers: 'a map of header names to values',
   request: 'a request: a map with path (and method, headers, json or body)',
   step: 'a request: a map with path (and method, headers, json, body or capture)',

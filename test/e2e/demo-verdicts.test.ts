@@ -30,8 +30,14 @@ const EXPECTED: Record<DemoMode, { main: Record<string, string[] | string>; expi
   'conflict-500': { main: { replay: 'pass', concurrent: ['server-error'], reuse: 'pass', drop: ['server-error'] }, expiry: 'pass' },
 };
 
+// Expiry runs with short work, so the key-A retry (ttl − 200 ms after the send)
+// lands well after an early expiry (ttl / 4 after the response) and well before
+// the real one.
+const EXPIRY_LATENCY_MS = 30;
+
 async function attackMode(mode: DemoMode, ttl: string, ttlMs: number, attacks: string[]) {
-  const server = await startDemo({ bug: mode, latencyMs: LATENCY_MS, ttlMs });
+  const latencyMs = attacks.includes('expiry') ? EXPIRY_LATENCY_MS : LATENCY_MS;
+  const server = await startDemo({ bug: mode, latencyMs, ttlMs });
   try {
     const file = await writeScenario(ordersScenario({ ttl }));
     return await runScenarioFile(file, server.url, { only: attacks as never });
@@ -46,8 +52,8 @@ for (const [mode, expected] of Object.entries(EXPECTED) as [DemoMode, (typeof EX
     assert.deepEqual(verdicts(result), expected.main);
   });
 
-  test(`demo ${mode}: expiry with a 400 ms ttl`, async () => {
-    const result = await attackMode(mode, '400ms', 400, ['expiry']);
+  test(`demo ${mode}: expiry with a 500 ms ttl`, async () => {
+    const result = await attackMode(mode, '500ms', 500, ['expiry']);
     assert.deepEqual(verdicts(result), { expiry: expected.expiry });
   });
 }
@@ -56,7 +62,7 @@ test('demo correct: no false alarm over repeated runs of every attack', async ()
   for (let i = 0; i < 3; i++) {
     const main = await attackMode('correct', '3s', 3000, [...MAIN_ATTACKS]);
     assert.deepEqual(verdicts(main), EXPECTED.correct.main, `run ${i + 1}`);
-    const exp = await attackMode('correct', '400ms', 400, ['expiry']);
+    const exp = await attackMode('correct', '500ms', 500, ['expiry']);
     assert.deepEqual(verdicts(exp), { expiry: 'pass' }, `expiry run ${i + 1}`);
   }
 });

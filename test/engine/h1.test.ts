@@ -552,6 +552,50 @@ describe('TLS', () => {
     });
   });
 
+  test('burst over TLS', { timeout: 60_000 }, async () => {
+    await withHttps(echo, async (base) => {
+      const reqs: HttpRequest[] = Array.from({ length: 10 }, (_, i) => ({
+        method: 'POST',
+        url: `${base}/b`,
+        headers: {},
+        body: Buffer.from(`n=${i}`),
+      }));
+      const result = await lastByteBurst(reqs, { timeoutMs: 20_000, ca: cert });
+      assert.equal(result.released, 10);
+      result.exchanges.forEach((ex, i) => assert.equal(ex.response?.body.toString(), `tls:n=${i}`, ex.error));
+      assert.ok(result.releaseSkewMs < 50);
+    });
+  });
+
+  test('a TLS handshake that never completes is bounded (sendRaw and burst connect phase)', { timeout: 60_000 }, async () => {
+    let opened = 0;
+    let closed = 0;
+    const silent = net.createServer((socket) => {
+      opened += 1;
+      socket.resume(); // read (and drop) the ClientHello, so the close is noticed
+      socket.on('error', () => undefined);
+      socket.on('close', () => (closed += 1));
+    });
+    const port = await listen(silent);
+    try {
+      const url = `https://127.0.0.1:${port}/`;
+      const one = await sendRaw({ method: 'GET', url, headers: {} }, { timeoutMs: 500, insecure: true });
+      assert.equal(one.errorKind, 'timeout');
+      assert.match(one.error ?? '', /timed out after \d+ ms TLS handshake with 127\.0\.0\.1:/);
+      const t0 = performance.now();
+      const burst = await lastByteBurst(
+        Array.from({ length: 5 }, () => ({ method: 'GET', url, headers: {} })),
+        { timeoutMs: 700, insecure: true },
+      );
+      assert.ok(performance.now() - t0 < 5_000);
+      assert.equal(burst.released, 0);
+      for (const ex of burst.exchanges) assert.equal(ex.errorKind, 'timeout', ex.error);
+      await waitFor(() => opened === 6 && closed === 6, 10_000, `server to see 6 closes (opened ${opened}, closed ${closed})`);
+    } finally {
+      await close(silent);
+    }
+  });
+
   test('cut after-send over TLS: server read the whole body, then its socket is reset', async () => {
     const body = Buffer.from('x'.repeat(3000));
     const state = { received: 0, ended: false, closed: false, finishedBeforeClose: false, socketError: '' };
@@ -867,5 +911,17 @@ describe('cutExchange', () => {
     const ex = await cutExchange({ method: 'POST', url: `http://127.0.0.1:${port}/`, headers: {}, body }, 'after-send', { timeoutMs: 5_000 });
     assert.equal(ex.errorKind, 'connect');
     assert.match(ex.error ?? '', /ECONNREFUSED/);
+  });
+});
+
+// ---------------------------------------------------------------- leaks
+
+describe('resources', () => {
+  test('no sockets left open by the engine', async () => {
+    await waitFor(
+      () => !process.getActiveResourcesInfo().some((r) => r === 'TCPSocketWrap' || r === 'TLSWrap'),
+      5_000,
+      `sockets to be released (${process.getActiveResourcesInfo().join(', ')})`,
+    );
   });
 });

@@ -3,7 +3,7 @@
 // The server sees N requests complete within (roughly) one scheduling quantum,
 // which is what exposes check-then-act races in idempotency stores.
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { openConnection, TransportError, type Connection } from './connect.js';
+import { openConnection, timerDelay, TransportError, type Connection } from './connect.js';
 import { ResponseCollector, destroyConnection, failExchange } from './exchange.js';
 import { serializeRequest } from './serialize.js';
 
@@ -156,7 +156,7 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
           `no complete response within ${opts.timeoutMs} ms after the burst release (${slot.collector.received} response bytes received)`,
         );
       }
-    }, opts.timeoutMs);
+    }, timerDelay(opts.timeoutMs));
     await Promise.all(slots.map((s) => s.collector.done));
     return { exchanges, releaseSkewMs, connectMs, released };
   } finally {
@@ -172,7 +172,7 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
 async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]);
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, timerDelay(ms))))]);
   } finally {
     clearTimeout(timer);
   }

@@ -55,6 +55,11 @@ const CONNECT_HINTS: Record<string, string> = {
 
 function noop(): void {}
 
+/** A delay setTimeout accepts: at least 0, at most 2^31-1 ms (beyond that node fires after 1 ms). */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(0, ms), 2_147_483_647);
+}
+
 /** "host:port", with brackets for IPv6. */
 export function describeAddress(url: URL): string {
   const { host, port } = target(url);
@@ -111,8 +116,8 @@ export function openConnection(url: URL, opts: TransportOptions): Promise<Connec
 
     const timer = setTimeout(() => {
       const phase = secureSocket ? 'TLS handshake with' : 'connecting to';
-      fail(new TransportError('timeout', `timed out after ${opts.timeoutMs} ms ${phase} ${where}`));
-    }, Math.max(0, opts.timeoutMs));
+      fail(new TransportError('timeout', `timed out after ${Math.round(opts.timeoutMs)} ms ${phase} ${where}`));
+    }, timerDelay(opts.timeoutMs));
 
     const onRawError = (err: NodeJS.ErrnoException): void => {
       fail(secureSocket ? tlsError(err, where) : connectError(err, where));

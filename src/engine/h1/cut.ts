@@ -3,7 +3,7 @@
 // link would. The reset is done on the raw TCP socket (also under TLS), so the
 // server sees an RST, not a polite close.
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { openConnection, TransportError, type Connection } from './connect.js';
+import { openConnection, timerDelay, TransportError, type Connection } from './connect.js';
 import { ResponseCollector, failExchange } from './exchange.js';
 import { serializeRequestParts } from './serialize.js';
 
@@ -106,7 +106,7 @@ export async function cutExchange(
     conn.stream.write(bytes, (err) => {
       if (err || collector.settled) return;
       exchange.sentAt = now();
-      if (point !== 'mid-response') graceTimer = setTimeout(cut, Math.max(0, graceMs));
+      if (point !== 'mid-response') graceTimer = setTimeout(cut, timerDelay(graceMs));
     });
   } catch (err) {
     collector.fail('protocol', `cannot send request to ${url.origin}: ${(err as Error).message}`);

@@ -1,7 +1,7 @@
 // One request over one fresh connection, plus the response-reading machinery
 // the burst and cut modes share with it.
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { openConnection, TransportError, type Connection } from './connect.js';
+import { openConnection, timerDelay, TransportError, type Connection } from './connect.js';
 import { ParseError, ResponseParser } from './parser.js';
 import { serializeRequest } from './serialize.js';
 
@@ -60,7 +60,7 @@ export class ResponseCollector {
   /** Settles with an error after ms unless settled before. */
   armTimeout(ms: number, message: () => string): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fail('timeout', message()), Math.max(0, ms));
+    this.timer = setTimeout(() => this.fail('timeout', message()), timerDelay(ms));
   }
 
   /** Settles the exchange with an error (no-op when already settled). */
@@ -152,15 +152,6 @@ export function failExchange(exchange: Exchange, err: unknown): Exchange {
   }
   exchange.endedAt = now();
   return exchange;
-}
-
-/** The URL's origin, or the URL text when it does not parse. */
-export function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ export { serializeRequest, serializeRequestParts } from './serialize.js';
 export type { SerializedRequest } from './serialize.js';
 export { openConnection, TransportError, describeAddress } from './connect.js';
 export type { Connection, TransportErrorKind } from './connect.js';
-export { sendRaw, ResponseCollector, destroyConnection } from './exchange.js';
+export { sendRaw, ResponseCollector, destroyConnection, failExchange } from './exchange.js';
 export type { CollectorOptions, ErrorKind } from './exchange.js';
 export { lastByteBurst, MAX_CONCURRENT_CONNECTS } from './burst.js';
 export type { BurstOptions, BurstResult } from './burst.js';
