@@ -104,11 +104,7 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     }
   }
 
-  // The expiry attack waits out the ttl.
-  const attacks = asMap(s.attacks);
-  if (attacks && 'expiry' in attacks && dig(s, ['idempotency', 'ttl']) === undefined && s.preset === undefined) {
-    error(loc.key(at('attacks', 'expiry')), `the expiry attack needs idempotency.ttl (how long the API keeps keys)`, at('attacks', 'expiry'));
-  }
+  // An expiry attack without a ttl is not an error: the planner skips it with the reason.
 
   // JSONPath expressions.
   for (const path of jsonPathPaths(s)) {

@@ -132,6 +132,10 @@ export function renderValue(value: unknown, ctx: TemplateContext, encode?: (valu
 
 /** POSIX single-quote style: `it's` -> `'it'\''s'`. Safe as one shell word. */
 export function shellQuote(value: string): string {
+  // Values made only of safe characters (run ids, UUIDs, numbers) go in bare, so
+  // a template may also sit inside quotes of the command's own, as in
+  // `psql -c "... where ref='{{ run.id }}'"`; anything else is single-quoted.
+  if (/^[A-Za-z0-9_.:\/@%+=,-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

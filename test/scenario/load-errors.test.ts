@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatMessage } from '../../src/scenario/errors.js';
-import { brief, loadError, TempDir } from './helpers.js';
+import { loadScenarios } from '../../src/scenario/load.js';
+import { brief, loadError, scope, TempDir } from './helpers.js';
 
 let tmp: TempDir;
 before(async () => {
@@ -138,10 +139,11 @@ describe('loadScenarios: semantic errors, positioned', () => {
     assert.deepEqual(await errorsOf('reuse2.yaml', list), ['reuse2.yaml:5:12-18 reuse.change is merged into request.json, which must be a map; request.json is a list']);
   });
 
-  it('an expiry attack without a ttl', async () => {
-    assert.deepEqual(await errorsOf('expiry.yaml', scenario(['attacks:', '  expiry: {}'])), [
-      'expiry.yaml:7:3-9 the expiry attack needs idempotency.ttl (how long the API keeps keys)',
-    ]);
+  it('an expiry attack without a ttl loads (the planner skips it with the reason)', async () => {
+    const file = await tmp.file('expiry.yaml', scenario(['attacks:', '  expiry: {}']));
+    const { scenarios } = await loadScenarios([file], { scope, targetOverride: 'http://x' });
+    assert.deepEqual(Object.keys(scenarios[0]!.attacks!), ['expiry']);
+    assert.equal(scenarios[0]!.idempotency.ttlMs, undefined);
   });
 
   it('a JSONPath that does not parse', async () => {

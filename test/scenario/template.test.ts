@@ -71,6 +71,7 @@ describe('renderString', () => {
 
   it('encodes substituted values only: shell', () => {
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
+    assert.equal(shellQuote('ic-0123abcd'), 'ic-0123abcd', 'safe values go in bare, so they may sit inside quotes');
     assert.equal(renderString("echo {{ captures.user }} 'lit'", ctx, shellQuote), `echo 'it'\\''s' 'lit'`);
   });
 
