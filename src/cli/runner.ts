@@ -93,7 +93,10 @@ async function runAttack(
     const durationMs = Math.round(now() - t0);
     return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings };
   } catch (err) {
-    if (!(err instanceof CannotTest)) throw err;
+    if (!(err instanceof CannotTest)) {
+      // A bug of ours must not hide the other attacks' verdicts.
+      return errorResult(attack, plan, now() - t0, `internal error in idemchaos: ${(err as Error)?.stack ?? String(err)}`);
+    }
     const result: AttackResult = { ...errorResult(attack, plan, now() - t0, err.message), errorEvidence: { exchanges: err.exchanges } };
     if (err.transport === 'connect' || err.transport === 'tls') result.unreachable = true;
     return result;

@@ -79,10 +79,12 @@ function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, u
   const successes = exchanges.filter((e) => isSuccess(expect, e));
   const allowed = `a success or in-flight status (${expect.inFlight.text})`;
   checkStatuses(j.findings, exchanges, [expect.success, expect.inFlight], allowed, 'duplicates');
-  expectOneEffect(j, run, exchanges, successes, `${obs.exchanges.length} concurrent duplicates`);
-
   const [first, ...others] = successes;
   const differing = others.filter((e) => compare(j, first!, e).length > 0);
+  // The classic check-then-act symptom: every answer looks idempotent, the database does not.
+  const alike = successes.length > 1 && differing.length === 0 ? `, though all ${successes.length} success responses were identical` : '';
+  expectOneEffect(j, run, exchanges, successes, `${obs.exchanges.length} concurrent duplicates`, alike);
+
   if (differing.length > 0) {
     j.findings.add('wrong-replay', `${differing.length} of ${successes.length} success responses differ from the first`, {
       exchanges: [first!, differing[0]!],
@@ -262,7 +264,7 @@ function judgeDrop(j: Judge, obs: DropObservation): Record<string, unknown> {
 // --- shared rules ---------------------------------------------------------
 
 /** Exactly one effect for one key: more is a duplicate, none is lost. */
-function expectOneEffect(j: Judge, run: Run, exchanges: Exchange[], successes: Exchange[], what = 'one key'): void {
+function expectOneEffect(j: Judge, run: Run, exchanges: Exchange[], successes: Exchange[], what = 'one key', note = ''): void {
   const effects = effectsOf(run);
   if (effects === undefined) {
     if (differentIds(j, successes)) {
@@ -272,7 +274,7 @@ function expectOneEffect(j: Judge, run: Run, exchanges: Exchange[], successes: E
     return;
   }
   if (effects > 1) {
-    j.findings.add('duplicate-effect', `${what} made ${plural(effects, 'side effect')} (expected 1)`, { exchanges, oracle: counts(run) });
+    j.findings.add('duplicate-effect', `${what} made ${plural(effects, 'side effect')} (expected 1)${note}`, { exchanges, oracle: counts(run) });
   } else if (successes.length > 0) {
     describesEffect(j, run, successes[0]!, exchanges);
   }

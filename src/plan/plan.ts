@@ -40,6 +40,10 @@ export function planScenario(scenario: Scenario, options: PlanOptions = {}): Sce
 function planAttack(scenario: Scenario, id: AttackId): AttackPlan {
   const config = { ...ATTACK_DEFAULTS[id], ...(scenario.attacks?.[id] ?? {}) } as never;
   const plan = { id, config } as AttackPlan;
+  if (plan.id === 'drop' && !hasBody(scenario)) {
+    // A mid-body cut needs a body to cut.
+    plan.config = { at: plan.config.at.filter((p) => p !== 'mid-body') };
+  }
   const skip = skipReason(scenario, plan);
   return skip ? ({ ...plan, skip } as AttackPlan) : plan;
 }
@@ -55,7 +59,7 @@ function skipReason(scenario: Scenario, plan: AttackPlan): string | undefined {
     case 'expiry':
       return scenario.idempotency.ttlMs === undefined ? 'declare `idempotency.ttl` (the retention the API documents)' : undefined;
     case 'drop':
-      return undefined;
+      return plan.config.at.length === 0 ? 'the request has no body to cut mid-body; add after-send or mid-response to `attacks.drop.at`' : undefined;
     default:
       return undefined;
   }
@@ -75,6 +79,11 @@ export function changedPayload(json: unknown, change: Record<string, unknown> | 
     if (typeof value === 'string' && !hasTemplate(value)) return { ...base, [field]: `${value}-changed` };
   }
   return undefined;
+}
+
+function hasBody(scenario: Scenario): boolean {
+  const { json, body } = scenario.request;
+  return json !== undefined || (body !== undefined && body.length >= 2);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -143,7 +143,9 @@ export class TerminalReporter implements Reporter {
   private evidence(ev: EvidenceRecord): string[] {
     const out: string[] = [];
     if (ev.oracle) {
-      const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.join(', ') || 'none'}` : '';
+      const list = ev.oracle.ids;
+      const shown = list && list.length > 6 ? `${list.slice(0, 5).join(', ')}, … (${list.length} in all)` : list?.join(', ');
+      const ids = list ? `; ids: ${shown || 'none'}` : '';
       out.push(this.c.dim(`  oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}`));
     }
     if (ev.diff?.length) {
