@@ -1,7 +1,7 @@
 // Wires the steps for `run` and `demo`: plans in, engine, judge, events out.
 // The runner decides nothing itself; it only sequences and times.
 import { HttpClient } from '../engine/http/client.js';
-import { now, type TransportOptions } from '../engine/http/types.js';
+import { now, type Exchange, type TransportOptions } from '../engine/http/types.js';
 import { Oracle } from '../engine/oracle.js';
 import { executeAttack } from '../engine/execute.js';
 import { CannotTest, type AttackEnv } from '../engine/attacks/types.js';
@@ -51,9 +51,10 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: R
       await events.emit({ type: 'attack-begin', scenario: ref, attack: attack.id });
       const result = unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await runAttack(plan, attack, options, client, target, (sent) =>
-            events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent }),
-          );
+        : await runAttack(plan, attack, options, client, target, (sent, exchanges) => {
+            for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
+            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
+          });
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
       attacks.push(result);
@@ -62,7 +63,7 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: R
   } finally {
     await client.close();
   }
-  const result: ScenarioResult = { name: scenario.name, file: scenario.file, line: scenario.pos.line, target, attacks };
+  const result: ScenarioResult = { name: scenario.name, file: scenario.file, line: scenario.pos.line, target, attacks, attackLines: scenario.attackLines };
   await events.emit({ type: 'scenario-end', scenario: ref, result });
   return result;
 }
@@ -73,7 +74,7 @@ async function runAttack(
   options: RunnerOptions,
   client: HttpClient,
   target: string,
-  progress: (sent: number) => void,
+  progress: (sent: number, exchanges: Exchange[]) => void,
 ): Promise<AttackResult> {
   const base = { attack: attack.id, responseOnly: plan.responseOnly, metrics: {}, findings: [] };
   if (attack.skip) return { ...base, verdict: 'skip', reason: attack.skip, durationMs: 0 };
@@ -85,7 +86,7 @@ async function runAttack(
     client,
     transport: options.transport,
     oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
-    sent: (n = 1) => progress((sent += n)),
+    record: (...exchanges) => progress((sent += exchanges.length), exchanges),
   };
   try {
     const observation = await executeAttack(env, attack);

@@ -104,6 +104,7 @@ function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, u
     responseSpreadMs: round(spread(exchanges.map((e) => e.endedAt ?? e.startedAt))),
     statuses: histogram(exchanges.map((e) => String(status(e)))),
     effects: effectsOf(run),
+    timeline: timeline(exchanges),
   };
 }
 
@@ -323,6 +324,19 @@ function differentIds(j: Judge, exchanges: Exchange[]): boolean {
     .map((e) => selectId(e.response!.body, idPath))
     .filter((id) => id !== undefined);
   return new Set(ids).size > 1;
+}
+
+/** When each duplicate was released and answered, in ms from the first release: the HTML report draws it. */
+function timeline(exchanges: Exchange[]): { request: number; status: number; releasedMs: number; firstByteMs?: number; endedMs?: number }[] {
+  const t0 = Math.min(...exchanges.map((e) => e.sentAt ?? e.startedAt));
+  const rel = (t: number | undefined) => (t === undefined ? undefined : round(t - t0));
+  return exchanges.map((e, i) => ({
+    request: i + 1,
+    status: status(e),
+    releasedMs: rel(e.sentAt ?? e.startedAt)!,
+    ...(e.firstByteAt !== undefined ? { firstByteMs: rel(e.firstByteAt)! } : {}),
+    ...(e.endedAt !== undefined ? { endedMs: rel(e.endedAt)! } : {}),
+  }));
 }
 
 function histogram(values: string[]): Record<string, number> {

@@ -59,6 +59,8 @@ export interface ScenarioResult {
   /** The target as rendered (secrets redacted by the reporters). */
   target: string;
   attacks: AttackResult[];
+  /** Line of each attack's entry under `attacks:`, for CI annotations. */
+  attackLines?: Partial<Record<AttackId, number>>;
   /** Set when the scenario as a whole could not be tested. */
   error?: string;
 }

@@ -1,6 +1,7 @@
 // One stream of run events, fanned out to every reporter. A reporter that
 // throws is reported once and dropped; the run and the other reporters go on.
 import type { AttackId } from '../scenario/types.js';
+import type { Exchange } from '../engine/http/types.js';
 import type { AttackResult, RunResult, ScenarioResult } from '../judge/types.js';
 
 export interface ScenarioRef {
@@ -14,6 +15,8 @@ export type RunEvent =
   | { type: 'scenario-begin'; scenario: ScenarioRef; target: string }
   | { type: 'attack-begin'; scenario: ScenarioRef; attack: AttackId }
   | { type: 'attack-progress'; scenario: ScenarioRef; attack: AttackId; requestsSent: number }
+  /** Every request an attack made, with its response: what `--verbose` prints. */
+  | { type: 'exchange'; scenario: ScenarioRef; attack: AttackId; exchange: Exchange }
   | { type: 'attack-end'; scenario: ScenarioRef; result: AttackResult }
   | { type: 'scenario-end'; scenario: ScenarioRef; result: ScenarioResult }
   | { type: 'warning'; message: string }

@@ -12,7 +12,7 @@ export async function concurrent(env: AttackEnv, config: AttackConfigs['concurre
   const requests = Array.from({ length: n }, () => run.request);
   const labels = requests.map((_, i) => `duplicate ${i + 1}/${n}`);
   const burst = await lastByteBurst(requests, { ...env.transport, labels });
-  env.sent(burst.released);
+  env.record(...burst.exchanges);
   const failed = burst.exchanges.filter((e) => !e.response);
   if (failed.length > 0) {
     throw new CannotTest(`${failed.length} of ${n} duplicates got no response: ${failed[0]!.error}`, failed.slice(0, 3), failed[0]!.errorKind);

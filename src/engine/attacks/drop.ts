@@ -29,7 +29,7 @@ export async function drop(env: AttackEnv, config: AttackConfigs['drop']): Promi
 async function cutAndRetry(env: AttackEnv, point: CutPoint): Promise<DropCutObservation> {
   const run = await startRun(env);
   const cut = await cutExchange(run.request, point, env.transport, `cut ${point}`);
-  env.sent();
+  env.record(cut);
   if (cut.errorKind !== 'cut') throw new CannotTest(`cut ${point}: ${cut.error ?? 'the connection was not cut'}`, [cut], cut.errorKind);
   const observation: DropCutObservation = { point, run, cut, retries: [], stuck: false };
   if (point.startsWith('mid-body') && env.oracle) {

@@ -21,7 +21,7 @@ export async function finishRun(env: AttackEnv, run: Run): Promise<void> {
 
 export async function send(env: AttackEnv, request: HttpRequest, label: string): Promise<Exchange> {
   const exchange = await env.client.send(request, label);
-  env.sent();
+  env.record(exchange);
   requireResponse(exchange);
   return exchange;
 }

@@ -13,8 +13,8 @@ export interface AttackEnv {
   client: HttpClient;
   transport: TransportOptions;
   oracle?: Oracle;
-  /** Called after every request so live reporters can count. */
-  sent(count?: number): void;
+  /** Called with every exchange the attack made (oracle reads aside), so reporters can count and `--verbose` can show them. */
+  record(...exchanges: Exchange[]): void;
 }
 
 /** One key, one `run.id`, one rendered operation, and the oracle around it. */

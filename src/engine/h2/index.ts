@@ -1,0 +1,8 @@
+// The HTTP/2 engine: the single-packet attack over node:http2 on sockets we own.
+export { singlePacketBurst, MAX_FINAL_FRAMES_PER_WRITE, MAX_CONCURRENT_H2_CONNECTS } from './burst.js';
+export type { H2BurstOptions, H2BurstResult } from './burst.js';
+export { openH2Connection, closeConnection } from './connect.js';
+export type { H2Connection } from './connect.js';
+export { requestHeaders, responseHeaders } from './headers.js';
+export { WireTap } from './tap.js';
+export type { WriteTally } from './tap.js';
