@@ -76,11 +76,18 @@ function judgeReplay(j: Judge, obs: ReplayObservation): Record<string, unknown> 
 function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, unknown> {
   const { expect } = j.scenario;
   const { run, exchanges } = obs;
-  const successes = exchanges.filter((e) => isSuccess(expect, e));
+  const answered = exchanges.filter((e) => e.response);
+  const dropped = exchanges.filter((e) => !e.response);
+  const successes = answered.filter((e) => isSuccess(expect, e));
   const allowed = `a success or in-flight status (${expect.inFlight.text})`;
-  checkStatuses(j.findings, exchanges, [expect.success, expect.inFlight], allowed, 'duplicates');
+  checkStatuses(j.findings, answered, [expect.success, expect.inFlight], allowed, 'duplicates');
+  if (dropped.length > 0) {
+    j.findings.add('server-error', `${dropped.length} of ${exchanges.length} duplicates were never answered: ${dropped[0]!.error}`, {
+      exchanges: dropped.slice(0, 3),
+    });
+  }
   const [first, ...others] = successes;
-  const differing = others.filter((e) => compare(j, first!, e).length > 0);
+  const differing = first ? others.filter((e) => compare(j, first, e).length > 0) : [];
   // The classic check-then-act symptom: every answer looks idempotent, the database does not.
   const alike = successes.length > 1 && differing.length === 0 ? `, though all ${successes.length} success responses were identical` : '';
   expectOneEffect(j, run, exchanges, successes, `${obs.exchanges.length} concurrent duplicates`, alike);
@@ -102,7 +109,7 @@ function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, u
     requests: exchanges.length,
     releaseSkewMs: round(obs.releaseSkewMs),
     responseSpreadMs: round(spread(exchanges.map((e) => e.endedAt ?? e.startedAt))),
-    statuses: histogram(exchanges.map((e) => String(status(e)))),
+    statuses: histogram(exchanges.map((e) => (e.response ? String(status(e)) : 'no response'))),
     effects: effectsOf(run),
     timeline: timeline(exchanges),
   };
@@ -332,7 +339,7 @@ function timeline(exchanges: Exchange[]): { request: number; status: number; rel
   const rel = (t: number | undefined) => (t === undefined ? undefined : round(t - t0));
   return exchanges.map((e, i) => ({
     request: i + 1,
-    status: status(e),
+    status: e.response?.status ?? 0,
     releasedMs: rel(e.sentAt ?? e.startedAt)!,
     ...(e.firstByteAt !== undefined ? { firstByteMs: rel(e.firstByteAt)! } : {}),
     ...(e.endedAt !== undefined ? { endedMs: rel(e.endedAt)! } : {}),

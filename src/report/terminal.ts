@@ -7,6 +7,7 @@ import type { AttackResult, RunResult, Verdict } from '../judge/types.js';
 import { evidenceRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';
+import { plural } from '../judge/findings.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -119,7 +120,7 @@ export class TerminalReporter implements Reporter {
       (sum.errored ? this.c.yellow : this.c.dim)(`${sum.errored} could not test`),
       this.c.dim(`${sum.skipped} skipped`),
     ].join(', ');
-    lines.push('', `${sum.attacks} attacks in ${sum.scenarios} scenario${sum.scenarios === 1 ? '' : 's'}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    lines.push('', `${plural(sum.attacks, 'attack')} in ${sum.scenarios} scenario${sum.scenarios === 1 ? '' : 's'}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
     return lines.join('\n');
   }
 

@@ -47,7 +47,7 @@ async function guardOracle<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
-    if (err instanceof OracleError) throw new CannotTest(err.message, err.exchange ? [err.exchange] : []);
+    if (err instanceof OracleError) throw new CannotTest(err.message, err.exchange ? [err.exchange] : [], err.exchange?.errorKind);
     throw err;
   }
 }
