@@ -5,6 +5,8 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { toolInfo } from './version.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+// Kept here, not imported, so --help loads nothing but commander.
+const PRESET_LIST = 'ietf (default), stripe, brandur, express-idempotency, node-idempotency, paypal';
 
 function buildProgram(): Command {
   const program = new Command('idemchaos')
@@ -14,21 +16,72 @@ function buildProgram(): Command {
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nRedirects are never followed; HTTP proxies are not supported.`)
     .exitOverride();
 
-  program
+  const run = program
     .command('run')
     .description('run every scenario in the given files and directories (*.yaml, *.yml; directories recursively)')
     .argument('<paths...>', 'scenario files or directories')
-    .option('--target <url>', 'base URL, overriding each scenario\'s target')
-    .option('--var <NAME=VALUE>', 'set {{ vars.NAME }} (repeatable)', collect)
-    .option('--attack <ids>', 'run only these attacks, comma-separated: replay,concurrent,reuse,expiry,drop')
-    .option('--report-json <file>', 'write the JSON report to this file')
-    .addOption(new Option('--timeout <duration>', 'bound for each request').default('10s'))
-    .option('--insecure', 'accept any TLS certificate (self-signed staging)')
-    .option('--ca <file>', 'trust this CA certificate (PEM) in addition to the system ones')
+    .option('--target <url>', 'base URL, overriding each scenario\'s target');
+  commonRunOptions(run)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (paths: string[], opts) => {
       const { runCommand } = await import('./run-command.js');
       process.exitCode = await runCommand(paths, opts);
+    });
+
+  const probe = program
+    .command('probe')
+    .description('attack one endpoint from flags alone, with no scenario file')
+    .argument('<url>', 'the endpoint, e.g. https://staging.example.com/orders')
+    .addOption(new Option('-X, --method <method>', 'HTTP method').default('POST'))
+    .option('-H, --header <line>', 'a request header, "Name: value" (repeatable)', collect)
+    .option('--json <body>', 'JSON body; templates allowed, e.g. \'{"ref":"{{ run.id }}"}\'')
+    .option('--data <body>', 'raw body (give its Content-Type with -H)')
+    .option('--key-header <name>', 'the idempotency key header (default Idempotency-Key)')
+    .option('--count <url-or-path>', 'oracle: a GET on this path (or same-origin URL) counts the side effects; filter by {{ run.id }}')
+    .option('--count-select <jsonpath>', 'oracle: where the count is in its response (default $: a number or an array)')
+    .option('--id <jsonpath>', 'where a success response names the created resource')
+    .option('--ttl <duration>', 'the retention the API documents (enables the expiry attack)')
+    .option('--requests <n>', 'duplicates per concurrent burst (default 20)')
+    .option('--expect-mismatch <codes>', 'statuses allowed for the same key with another payload, e.g. 400 or 4xx')
+    .option('--expect-in-flight <codes>', 'statuses allowed for a duplicate while the first runs, e.g. 409')
+    .option('--after-expiry <mode>', 'new | reject | replay | any');
+  commonRunOptions(probe)
+    .addHelpText('after', `\nExample:\n  npx idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
+    .action(async (url: string, opts) => {
+      const { probeCommand } = await import('./probe-command.js');
+      process.exitCode = await probeCommand(url, opts);
+    });
+
+  program
+    .command('validate')
+    .description('check scenario files without sending anything (exit 0 or 2)')
+    .argument('<paths...>', 'scenario files or directories')
+    .option('--var <NAME=VALUE>', 'set {{ vars.NAME }} (repeatable)', collect)
+    .option('--secret <NAME=VALUE>', 'set {{ secrets.NAME }} (repeatable)', collect)
+    .option('--env-file <file>', 'read {{ env.* }} values from a dotenv file')
+    .option('--preset <name>', 'contract preset')
+    .option('--target <url>', 'base URL, so scenarios need not resolve their own target')
+    .action(async (paths: string[], opts) => {
+      const { validateCommand } = await import('./scenario-commands.js');
+      process.exitCode = await validateCommand(paths, opts);
+    });
+
+  program
+    .command('init')
+    .description('write a commented starter scenario (default idemchaos.yaml)')
+    .argument('[file]', 'where to write it')
+    .option('--force', 'overwrite an existing file')
+    .action(async (file: string | undefined, opts) => {
+      const { initCommand } = await import('./scenario-commands.js');
+      process.exitCode = await initCommand(file, opts);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (the one the runtime validates with)')
+    .action(async () => {
+      const { schemaCommand } = await import('./scenario-commands.js');
+      process.exitCode = schemaCommand();
     });
 
   program
@@ -52,6 +105,26 @@ function buildProgram(): Command {
       process.exitCode = await serveDemoCommand(opts);
     });
   return program;
+}
+
+/** Flags that `run` and `probe` share: what to attack, how, and where to report. */
+function commonRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--var <NAME=VALUE>', 'set {{ vars.NAME }} (repeatable)', collect)
+    .option('--secret <NAME=VALUE>', 'set {{ secrets.NAME }}, never shown in any output (repeatable; also IDEMCHAOS_SECRET_<NAME>)', collect)
+    .option('--env-file <file>', 'read {{ env.* }} values from a dotenv file (the real environment wins)')
+    .option('--preset <name>', `contract preset: ${PRESET_LIST} (a scenario's own preset: wins)`)
+    .option('--attack <ids>', 'run only these attacks, comma-separated: replay,concurrent,reuse,expiry,drop')
+    .option('--report-json <file>', 'write the JSON report to this file')
+    .addOption(new Option('--timeout <duration>', 'bound for each request').default('10s'))
+    .option('--insecure', 'accept any TLS certificate (self-signed staging)')
+    .option('--ca <file>', 'trust this CA certificate (PEM) in addition to the system ones')
+    .option('--list', 'name the scenarios and attacks a run would execute, then exit')
+    .option('--dry-run', 'print every request a run would send and the side effects it may create, then exit 0 without connecting')
+    .option('--max-requests <n>', 'refuse (exit 2) a run that would send more requests than this')
+    .option('--shard <i/n>', 'run only shard i of n (scenarios dealt round-robin in path order)')
+    .option('--verbose', 'print every exchange as it happens (redacted)')
+    .option('--quiet', 'print only findings and the summary');
 }
 
 async function main(argv: string[]): Promise<void> {

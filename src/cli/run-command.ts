@@ -1,72 +1,81 @@
 // `idemchaos run`: scenario files → plans → runner → reporters → exit code.
-import { readFile } from 'node:fs/promises';
-import { findScenarioFiles, UsageError } from '../scenario/discover.js';
-import { formatMessages, ScenarioError, type ScenarioMessage } from '../scenario/errors.js';
+import { findScenarioFiles } from '../scenario/discover.js';
+import { formatMessages, type ScenarioMessage } from '../scenario/errors.js';
 import { loadScenarios } from '../scenario/load.js';
-import { parseDuration } from '../scenario/duration.js';
-import { renderString } from '../scenario/template.js';
-import { ATTACK_IDS, type AttackId, type Scenario, type TemplateScope } from '../scenario/types.js';
-import { planScenario, PlanError, type ScenarioPlan } from '../plan/plan.js';
-import { newRun } from '../plan/render.js';
-import { isSecretHeader, Redactor } from '../report/redact.js';
-import { ReporterMultiplexer, type Reporter } from '../report/events.js';
-import { TerminalReporter } from '../report/terminal.js';
-import { JsonReporter } from '../report/json.js';
+import type { Scenario, TemplateScope } from '../scenario/types.js';
+import { planScenario, type PlanOptions, type ScenarioPlan } from '../plan/plan.js';
+import { plannedRequests, requestBudget } from '../plan/requests.js';
+import { selectShard } from '../plan/shard.js';
+import { redactorForScenarios, type Redactor } from '../report/redact.js';
 import type { TransportOptions } from '../engine/http/types.js';
 import type { RunResult } from '../judge/types.js';
 import { runPlans } from './runner.js';
 import { EXIT } from './exit-codes.js';
-import { toolInfo } from './version.js';
+import { FlagError, reportSetupError } from './errors.js';
+import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
+import { dryRunText, listText } from './preview.js';
+import { reportersFor } from './reporters.js';
 
-export interface RunFlags {
+export interface RunFlags extends CommonFlags {
   target?: string;
-  var?: string[];
-  attack?: string;
-  reportJson?: string;
-  timeout: string;
-  insecure?: boolean;
-  ca?: string;
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
   try {
-    const scope: TemplateScope = { env: process.env, vars: parseVars(flags.var ?? []), secrets: {} };
-    const transport = await transportOptions(flags);
+    const scope = scopeFrom(flags);
     const only = parseAttackList(flags.attack);
+    const shard = parseShardFlag(flags.shard);
     const files = await findScenarioFiles(paths);
     const { scenarios, warnings, sources } = await loadScenarios(files, {
       scope,
       ...(flags.target ? { targetOverride: flags.target } : {}),
+      ...(flags.preset ? { preset: flags.preset } : {}),
     });
     printWarnings(warnings, sources);
-    const plans = scenarios.map((s) => planScenario(s, only ? { only } : {}));
-    const redact = redactorFor(scenarios, scope);
-    const result = await execute(plans, { scope, transport }, redact, flags.reportJson);
-    return exitCodeOf(result);
+    let selected = scenarios;
+    if (shard) {
+      selected = selectShard(scenarios, shard);
+      if (selected.length === 0) {
+        process.stdout.write(`shard ${shard.index}/${shard.total} has no scenario (${scenarios.length} in all): nothing to run\n`);
+        return EXIT.ok;
+      }
+    }
+    const plans = planAll(selected, only ? { only } : {});
+    return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(selected, scope));
   } catch (err) {
     return reportSetupError(err);
   }
 }
 
-/** The terminal reporter plus whatever report files were asked for, then the run. */
-export async function execute(
+export function planAll(scenarios: Scenario[], options: PlanOptions): ScenarioPlan[] {
+  return scenarios.map((s) => planScenario(s, options));
+}
+
+/** `--list`, `--dry-run` and `--max-requests` act here, before any connection; otherwise the run. */
+export async function runOrPreview(
   plans: ScenarioPlan[],
-  options: { scope: TemplateScope; transport: TransportOptions },
+  scope: TemplateScope,
+  transport: TransportOptions,
+  flags: CommonFlags,
   redact: Redactor,
-  reportJson: string | undefined,
-  extra: Reporter[] = [],
-): Promise<RunResult> {
-  const out = process.stdout;
-  const color = Boolean(out.isTTY) && !process.env['NO_COLOR'];
-  const reporters: Reporter[] = [
-    new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], redact }),
-    ...extra,
-  ];
-  if (reportJson) reporters.push(new JsonReporter(reportJson, toolInfo(), redact));
-  const mux = new ReporterMultiplexer(reporters, (name, error) => {
-    process.stderr.write(`idemchaos: the ${name} reporter failed and was stopped: ${(error as Error)?.message ?? error}\n`);
-  });
-  return runPlans(plans, options, mux);
+): Promise<number> {
+  if (flags.list) {
+    process.stdout.write(listText(plans));
+    return EXIT.ok;
+  }
+  const maxRequests = parsePositiveInt(flags.maxRequests, '--max-requests');
+  if (maxRequests !== undefined) {
+    const needed = plans.reduce((n, p) => n + requestBudget(plannedRequests(p, scope)), 0);
+    if (needed > maxRequests) {
+      throw new FlagError(`this run would send at least ${needed} requests, more than --max-requests ${maxRequests} (see --dry-run)`);
+    }
+  }
+  if (flags.dryRun) {
+    process.stdout.write(dryRunText(plans, scope, redact));
+    return EXIT.ok;
+  }
+  const result = await runPlans(plans, { scope, transport, redact }, reportersFor(flags, redact));
+  return exitCodeOf(result);
 }
 
 export function exitCodeOf(result: RunResult): number {
@@ -75,78 +84,6 @@ export function exitCodeOf(result: RunResult): number {
   return EXIT.ok;
 }
 
-/** Bad input: a clear message on stderr and exit 2, never a stack trace. */
-export function reportSetupError(err: unknown): number {
-  if (err instanceof ScenarioError) {
-    const sources = (err as ScenarioError & { sources?: Map<string, string> }).sources ?? new Map<string, string>();
-    process.stderr.write(`${formatMessages([...err.messages, ...err.warnings], sources)}\n\n${err.message}\n`);
-    return EXIT.usage;
-  }
-  if (err instanceof UsageError || err instanceof PlanError || err instanceof FlagError) {
-    process.stderr.write(`idemchaos: ${err.message}\n`);
-    return EXIT.usage;
-  }
-  throw err;
-}
-
-export class FlagError extends Error {}
-
 function printWarnings(warnings: ScenarioMessage[], sources: Map<string, string>): void {
   if (warnings.length > 0) process.stderr.write(`${formatMessages(warnings, sources)}\n\n`);
-}
-
-function parseVars(pairs: string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new FlagError(`--var expects NAME=VALUE, got '${pair}'`);
-    vars[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return vars;
-}
-
-export function parseAttackList(list: string | undefined): AttackId[] | undefined {
-  if (list === undefined) return undefined;
-  const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = ids.filter((id) => !(ATTACK_IDS as readonly string[]).includes(id));
-  if (unknown.length > 0 || ids.length === 0) {
-    throw new FlagError(`--attack: unknown attack '${unknown[0] ?? list}' (attacks: ${ATTACK_IDS.join(', ')})`);
-  }
-  return ids as AttackId[];
-}
-
-async function transportOptions(flags: RunFlags): Promise<TransportOptions> {
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(flags.timeout);
-  } catch (err) {
-    throw new FlagError(`--timeout: ${(err as Error).message}`);
-  }
-  if (!(timeoutMs > 0)) throw new FlagError('--timeout must be more than 0');
-  const options: TransportOptions = { timeoutMs };
-  if (flags.insecure) options.insecure = true;
-  if (flags.ca) {
-    try {
-      options.ca = await readFile(flags.ca);
-    } catch (err) {
-      throw new FlagError(`--ca: cannot read ${flags.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  return options;
-}
-
-/** Declared secrets and the values of credential headers, masked wherever they show up. */
-export function redactorFor(scenarios: Scenario[], scope: TemplateScope): Redactor {
-  const values = new Set(Object.values(scope.secrets));
-  const ctx = { scope, run: newRun() };
-  for (const s of scenarios) {
-    for (const [name, value] of Object.entries(s.request.headers)) {
-      if (!isSecretHeader(name)) continue;
-      const rendered = renderString(value, ctx);
-      values.add(rendered);
-      const token = /^\S+\s+(\S.*)$/.exec(rendered)?.[1];
-      if (token) values.add(token);
-    }
-  }
-  return new Redactor(values);
 }

@@ -4,6 +4,7 @@ import { HttpClient } from '../engine/http/client.js';
 import { now, type Exchange, type TransportOptions } from '../engine/http/types.js';
 import { Oracle } from '../engine/oracle.js';
 import { executeAttack } from '../engine/execute.js';
+import { runSetup, runTeardown, type StepsEnv } from '../engine/setup.js';
 import { CannotTest, type AttackEnv } from '../engine/attacks/types.js';
 import { judge } from '../judge/judge.js';
 import { summarize, type AttackResult, type RunResult, type ScenarioResult } from '../judge/types.js';
@@ -11,10 +12,13 @@ import { newRun, renderTarget } from '../plan/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { ReporterMultiplexer, ScenarioRef } from '../report/events.js';
+import type { Redactor } from '../report/redact.js';
 
 export interface RunnerOptions {
   scope: TemplateScope;
   transport: TransportOptions;
+  /** The reporters' redactor: values captured by setup steps under secret names are added to it before anything shows them. */
+  redact?: Redactor;
 }
 
 export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, events: ReporterMultiplexer): Promise<RunResult> {
@@ -46,12 +50,34 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: R
   const client = new HttpClient(options.transport);
   const attacks: AttackResult[] = [];
   let unreachable: string | undefined;
+  // Setup and teardown only when some attack runs; teardown also after failures.
+  const steps: StepsEnv = {
+    scenario,
+    scope: options.scope,
+    client,
+    run: newRun(),
+    onSecret: (value) => options.redact?.add(value),
+  };
+  const runnable = plan.attacks.some((a) => !a.skip);
+  let captures: Record<string, string> = {};
+  let setupFailure: CannotTest | undefined;
   try {
+    if (runnable && scenario.setup?.length) {
+      try {
+        const setup = await runSetup(steps);
+        captures = setup.captures;
+        setupFailure = setup.failure;
+      } catch (err) {
+        setupFailure = new CannotTest(`internal error in idemchaos during setup: ${(err as Error)?.stack ?? String(err)}`);
+      }
+    }
     for (const attack of plan.attacks) {
       await events.emit({ type: 'attack-begin', scenario: ref, attack: attack.id });
-      const result = unreachable
+      const result = setupFailure && !attack.skip
+        ? setupErrorResult(attack, plan, setupFailure)
+        : unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await runAttack(plan, attack, options, client, target, (sent, exchanges) => {
+        : await runAttack(plan, attack, options, client, target, captures, (sent, exchanges) => {
             for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
             void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
           });
@@ -61,9 +87,16 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: R
       await events.emit({ type: 'attack-end', scenario: ref, result });
     }
   } finally {
-    await client.close();
+    try {
+      if (runnable && scenario.teardown?.length) {
+        for (const message of await runTeardown(steps, captures)) await events.emit({ type: 'warning', message });
+      }
+    } finally {
+      await client.close();
+    }
   }
   const result: ScenarioResult = { name: scenario.name, file: scenario.file, line: scenario.pos.line, target, attacks, attackLines: scenario.attackLines };
+  if (setupFailure) result.error = setupFailure.message;
   await events.emit({ type: 'scenario-end', scenario: ref, result });
   return result;
 }
@@ -74,6 +107,7 @@ async function runAttack(
   options: RunnerOptions,
   client: HttpClient,
   target: string,
+  captures: Record<string, string>,
   progress: (sent: number, exchanges: Exchange[]) => void,
 ): Promise<AttackResult> {
   const base = { attack: attack.id, responseOnly: plan.responseOnly, metrics: {}, findings: [] };
@@ -86,6 +120,7 @@ async function runAttack(
     client,
     transport: options.transport,
     oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
+    captures,
     record: (...exchanges) => progress((sent += exchanges.length), exchanges),
   };
   try {
@@ -102,6 +137,13 @@ async function runAttack(
     if (err.transport === 'connect' || err.transport === 'tls') result.unreachable = true;
     return result;
   }
+}
+
+/** A failed setup step: the attack could not be tested; the step's exchange is the evidence. */
+function setupErrorResult(attack: AttackPlan, plan: ScenarioPlan, failure: CannotTest): AttackResult {
+  const result: AttackResult = { ...errorResult(attack, plan, 0, failure.message), errorEvidence: { exchanges: failure.exchanges } };
+  if (failure.transport === 'connect' || failure.transport === 'tls') result.unreachable = true;
+  return result;
 }
 
 function errorResult(attack: AttackPlan, plan: ScenarioPlan, ms: number, reason: string): AttackResult {

@@ -12,7 +12,7 @@ import { runPlans } from '../cli/runner.js';
 import { ReporterMultiplexer } from '../report/events.js';
 import { jsonReport } from '../report/json.js';
 import { Redactor } from '../report/redact.js';
-import { reportSetupError } from '../cli/run-command.js';
+import { reportSetupError } from '../cli/errors.js';
 import { toolInfo } from '../cli/version.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { summarize, type RunResult, type ScenarioResult } from '../judge/types.js';

@@ -49,11 +49,12 @@ function strip(value: unknown, ignore: string[]): unknown {
   const copy = structuredClone(value) as Record<string, unknown>;
   for (const path of ignore) {
     const pointers = JSONPath({ path, json: copy, resultType: 'pointer', wrap: true }) as string[];
-    // Deepest first, and arrays from the back, so earlier removals keep later pointers valid.
-    for (const pointer of pointers.sort().reverse()) removeAt(copy, pointer);
+    for (const pointer of pointers) removeAt(copy, pointer);
   }
   return copy;
 }
+
+const IGNORED = '(ignored)';
 
 function removeAt(root: Record<string, unknown>, pointer: string): void {
   const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -61,7 +62,8 @@ function removeAt(root: Record<string, unknown>, pointer: string): void {
   if (last === undefined) return;
   let node: unknown = root;
   for (const p of parts) node = (node as Record<string, unknown>)?.[p];
-  if (Array.isArray(node)) node.splice(Number(last), 1);
+  // Array elements are masked, not removed, so other pointers into the array keep their meaning.
+  if (Array.isArray(node)) node[Number(last)] = IGNORED;
   else if (node && typeof node === 'object') delete (node as Record<string, unknown>)[last];
 }
 
@@ -107,4 +109,24 @@ function resolve(location: string | undefined, base: string): string | undefined
   } catch {
     return location;
   }
+}
+
+/**
+ * A body as compared: JSON with keys sorted at every depth and without the
+ * ignored paths; anything else as its text. Equal bodies give equal strings.
+ */
+export function normalizedBody(body: Buffer, ignore: string[]): string {
+  const parsed = parseJson(body);
+  return parsed.ok ? canonical(strip(parsed.value, ignore)) : body.toString('utf8');
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObject(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }

@@ -69,14 +69,14 @@ export function checkStatus(
  * checkStatus over many exchanges (a burst): one message per status, so 19
  * identical answers read as one line, not nineteen.
  */
-export function checkStatuses(findings: Findings, exchanges: Exchange[], allowed: StatusSet[], expected: string, noun: string): void {
+export function checkStatuses(findings: Findings, exchanges: Exchange[], allowed: StatusSet[], expected: string, noun: string, total = exchanges.length): void {
   const byStatus = new Map<number, Exchange[]>();
   for (const e of exchanges) byStatus.set(status(e), [...(byStatus.get(status(e)) ?? []), e]);
   for (const [code, group] of byStatus) {
     if (code < 500 && allowed.some((set) => statusIn(set, code))) continue;
     const kind = code >= 500 ? 'server-error' : 'unexpected-status';
     const tail = code >= 500 ? '' : `, expected ${expected}`;
-    findings.add(kind, `${group.length} of ${exchanges.length} ${noun} were answered ${code}${tail}`, { exchanges: group.slice(0, 3) });
+    findings.add(kind, `${group.length} of ${total} ${noun} were answered ${code}${tail}`, { exchanges: group.slice(0, 3) });
   }
 }
 

@@ -2,6 +2,7 @@
 // and metrics out, so every rule is testable without a network.
 import { selectId } from '../engine/oracle.js';
 import type {
+  BurstObservation,
   ConcurrentObservation,
   DropObservation,
   ExpiryKeyObservation,
@@ -14,7 +15,7 @@ import type {
 import type { Exchange } from '../engine/http/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { formatStatusSet } from '../scenario/status.js';
-import { compareResponses } from './compare.js';
+import { compareResponses, normalizedBody } from './compare.js';
 import {
   checkStatus,
   checkStatuses,
@@ -26,7 +27,7 @@ import {
   plural,
   status,
 } from './findings.js';
-import type { Finding } from './types.js';
+import { FINDING_KINDS, type Evidence, type Finding } from './types.js';
 
 export interface Judgement {
   findings: Finding[];
@@ -73,14 +74,36 @@ function judgeReplay(j: Judge, obs: ReplayObservation): Record<string, unknown> 
   return { effects: effectsOf(run) };
 }
 
+/** What one burst showed, for merging the bursts' findings and for the metrics. */
+interface BurstJudgement {
+  findings: Finding[];
+  /** Side effects of the burst's key; undefined without an oracle reading after. */
+  effects: number | undefined;
+  /** Distinct resource ids among the successes (response-only). */
+  ids: number;
+  /** Every success response of the burst looked the same. */
+  alike: boolean;
+}
+
+/** Every burst is judged by the same rules; several bursts' findings merge into one per kind. */
 function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, unknown> {
+  const judged = obs.bursts.map((burst) => judgeBurst({ ...j, findings: new Findings() }, burst));
+  if (judged.length === 1) {
+    for (const f of judged[0]!.findings) j.findings.add(f.kind, f.message, f.evidence);
+  } else {
+    mergeBursts(j, judged);
+  }
+  return concurrentMetrics(j, obs, judged);
+}
+
+function judgeBurst(j: Judge, burst: BurstObservation): BurstJudgement {
   const { expect } = j.scenario;
-  const { run, exchanges } = obs;
+  const { run, exchanges } = burst;
   const answered = exchanges.filter((e) => e.response);
   const dropped = exchanges.filter((e) => !e.response);
   const successes = answered.filter((e) => isSuccess(expect, e));
-  const allowed = `a success or in-flight status (${expect.inFlight.text})`;
-  checkStatuses(j.findings, answered, [expect.success, expect.inFlight], allowed, 'duplicates');
+  const allowed = `a success (${expect.success.text}) or in-flight status (${expect.inFlight.text})`;
+  checkStatuses(j.findings, answered, [expect.success, expect.inFlight], allowed, 'duplicates', exchanges.length);
   if (dropped.length > 0) {
     j.findings.add('server-error', `${dropped.length} of ${exchanges.length} duplicates were never answered: ${dropped[0]!.error}`, {
       exchanges: dropped.slice(0, 3),
@@ -89,8 +112,9 @@ function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, u
   const [first, ...others] = successes;
   const differing = first ? others.filter((e) => compare(j, first, e).length > 0) : [];
   // The classic check-then-act symptom: every answer looks idempotent, the database does not.
-  const alike = successes.length > 1 && differing.length === 0 ? `, though all ${successes.length} success responses were identical` : '';
-  expectOneEffect(j, run, exchanges, successes, `${obs.exchanges.length} concurrent duplicates`, alike);
+  const alike = successes.length > 1 && differing.length === 0;
+  const note = alike ? `, though all ${successes.length} success responses were identical` : '';
+  expectOneEffect(j, run, exchanges, successes, `${exchanges.length} concurrent duplicates`, note);
 
   if (differing.length > 0) {
     j.findings.add('wrong-replay', `${differing.length} of ${successes.length} success responses differ from the first`, {
@@ -104,15 +128,114 @@ function judgeConcurrent(j: Judge, obs: ConcurrentObservation): Record<string, u
       exchanges: unmarked.slice(0, 2),
     });
   }
-  return {
+  return { findings: j.findings.list(), effects: effectsOf(run), ids: distinctIds(j, successes), alike };
+}
+
+/**
+ * One finding per kind over several bursts. Duplicates read as a rate ("2 of
+ * 3 bursts created duplicates (5, 1, 3 side effects for one key each)");
+ * every other rule keeps its per-burst messages, each saying which bursts.
+ */
+function mergeBursts(j: Judge, judged: BurstJudgement[]): void {
+  const total = judged.length;
+  const kinds = FINDING_KINDS.filter((kind) => judged.some((b) => b.findings.some((f) => f.kind === kind)));
+  for (const kind of kinds) {
+    const hits = judged.flatMap((b, i) => b.findings.filter((f) => f.kind === kind).map((finding) => ({ burst: i, finding, judged: b })));
+    const first = hits[0]!.finding.evidence;
+    const evidence: Evidence = { exchanges: hits.flatMap((h) => h.finding.evidence.exchanges) };
+    if (first.diff) evidence.diff = first.diff;
+    const oracles = hits.filter((h) => h.finding.evidence.oracle);
+    if (oracles.length > 0) {
+      evidence.oracle = { ...oracles[0]!.finding.evidence.oracle! };
+      if (oracles.length > 1) {
+        evidence.oracle.note = oracles.map((h) => `burst ${h.burst + 1}: ${h.finding.evidence.oracle!.before} → ${h.finding.evidence.oracle!.after}`).join('; ');
+      }
+    }
+    let message: string;
+    if (kind === 'duplicate-effect') {
+      const responseOnly = judged.every((b) => b.effects === undefined);
+      const counts = judged.map((b) => (responseOnly ? String(b.ids) : b.effects === undefined ? '?' : String(b.effects))).join(', ');
+      const unit = responseOnly ? 'different resource ids for one key each; response-only: no oracle declared' : 'side effects for one key each';
+      const alike = hits.every((h) => h.judged.alike) ? ', though within each burst all success responses were identical' : '';
+      message = `${hits.length} of ${total} bursts created duplicates (${counts} ${unit})${alike}`;
+    } else {
+      const byMessage = new Map<string, number[]>();
+      for (const h of hits) byMessage.set(h.finding.message, [...(byMessage.get(h.finding.message) ?? []), h.burst + 1]);
+      message = [...byMessage].map(([text, bursts]) => `${inBursts(bursts, total)}: ${text}`).join('; ');
+    }
+    j.findings.add(kind, message, evidence);
+  }
+}
+
+/** "in burst 2 of 3", "in bursts 1 and 3 of 3", "in all 3 bursts". */
+function inBursts(bursts: number[], total: number): string {
+  if (bursts.length === total) return `in all ${total} bursts`;
+  if (bursts.length === 1) return `in burst ${bursts[0]} of ${total}`;
+  return `in bursts ${bursts.slice(0, -1).join(', ')} and ${bursts[bursts.length - 1]} of ${total}`;
+}
+
+function concurrentMetrics(j: Judge, obs: ConcurrentObservation, judged: BurstJudgement[]): Record<string, unknown> {
+  const { bursts } = obs;
+  const all = bursts.flatMap((b) => b.exchanges);
+  const skews = bursts.map((b) => round(b.releaseSkewMs));
+  const spreads = bursts.map((b) => round(spread(b.exchanges.map((e) => e.endedAt ?? e.startedAt))));
+  const effects = judged.map((b) => b.effects);
+  const known = effects.filter((e): e is number => e !== undefined);
+  const metrics: Record<string, unknown> = {
     engine: obs.engine,
-    requests: exchanges.length,
-    releaseSkewMs: round(obs.releaseSkewMs),
-    responseSpreadMs: round(spread(exchanges.map((e) => e.endedAt ?? e.startedAt))),
-    statuses: histogram(exchanges.map((e) => (e.response ? String(status(e)) : 'no response'))),
-    effects: effectsOf(run),
-    timeline: timeline(exchanges),
+    requests: obs.requests ?? bursts[0]?.exchanges.length ?? 0,
+    bursts: bursts.length,
+    duplicateBursts: judged.filter((b) => b.findings.some((f) => f.kind === 'duplicate-effect')).length,
+    releaseSkewMs: Math.max(0, ...skews),
+    releaseSkewMsByBurst: skews,
+    responseSpreadMs: Math.max(0, ...spreads),
+    responseSpreadMsByBurst: spreads,
+    statuses: histogram(all.map((e) => (e.response ? String(status(e)) : 'no response'))),
+    bodies: bodyHistogram(j, bursts),
+    // The worst burst: side effects one key made.
+    effects: known.length > 0 ? Math.max(...known) : undefined,
+    effectsByBurst: effects.map((e) => e ?? null),
   };
+  const connections = bursts.map((b) => b.connections).filter((c): c is number => c !== undefined);
+  if (connections.length > 0) metrics['connections'] = Math.max(...connections);
+  const splits = [...new Set(bursts.map((b) => b.split).filter((s): s is string => s !== undefined))];
+  if (splits.length > 0) metrics['split'] = splits.join('; ');
+  const warm = bursts.map((b) => b.warm?.length ?? 0);
+  if (warm.some((n) => n > 0)) metrics['warm'] = Math.max(...warm);
+  if (obs.notes && obs.notes.length > 0) metrics['notes'] = obs.notes;
+  metrics['timeline'] = timeline(bursts[0]?.exchanges ?? []);
+  metrics['timelines'] = bursts.map((b) => timeline(b.exchanges));
+  return metrics;
+}
+
+/** At most this many distinct success bodies are listed in the metrics. */
+const MAX_LISTED_BODIES = 10;
+
+/**
+ * The distinct success bodies over every burst (compared as replays are:
+ * JSON regardless of key order, minus expect.ignore), most frequent first,
+ * each with how many responses carried it and its first 80 characters.
+ * Each burst has its own key, so a correct API shows one body per burst.
+ */
+function bodyHistogram(j: Judge, bursts: BurstObservation[]): Record<string, unknown> {
+  const counts = new Map<string, { responses: number; text: string }>();
+  const perBurst: number[] = [];
+  for (const burst of bursts) {
+    const seen = new Set<string>();
+    for (const e of burst.exchanges) {
+      if (!e.response || !isSuccess(j.scenario.expect, e)) continue;
+      const key = normalizedBody(e.response.body, j.scenario.expect.ignore);
+      seen.add(key);
+      const entry = counts.get(key);
+      if (entry) entry.responses++;
+      else counts.set(key, { responses: 1, text: e.response.body.toString('utf8').slice(0, 80) });
+    }
+    perBurst.push(seen.size);
+  }
+  const list = [...counts.values()].sort((a, b) => b.responses - a.responses);
+  const out: Record<string, unknown> = { distinct: list.length, distinctByBurst: perBurst, top: list.slice(0, MAX_LISTED_BODIES) };
+  if (list.length > MAX_LISTED_BODIES) out['more'] = list.length - MAX_LISTED_BODIES;
+  return out;
 }
 
 function judgeReuse(j: Judge, obs: ReuseObservation): Record<string, unknown> {
@@ -152,24 +275,18 @@ function judgeBeforeTtl(j: Judge, k: ExpiryKeyObservation, ttlMs: number): void 
   const { original, retry, run } = k;
   const exchanges = [original, retry];
   const effects = effectsOf(run);
-  const forgotten =
-    effects !== undefined ? effects > 1 : differentIds(j, [original, retry]);
-  if (status(retry) >= 500) {
-    checkStatus(j.findings, retry, [], '');
-    return;
-  }
+  const forgotten = effects !== undefined ? effects > 1 : differentIds(j, [original, retry]);
   if (forgotten) {
     j.findings.add(
       'early-expiry',
       `the key was processed afresh ${k.retryAfterMs} ms after the first request, inside the declared ttl of ${ttlMs} ms${effects === undefined ? ' (response-only: the retry named another resource)' : ''}`,
       { exchanges, oracle: counts(run) },
     );
-    return;
   }
-  if (effects === 0) lostEffect(j, run, exchanges);
-  if (checkStatus(j.findings, retry, [j.scenario.expect.success], `a replay (${j.scenario.expect.success.text})`)) {
-    checkReplay(j, original, retry, run);
-  }
+  const replayed = checkStatus(j.findings, retry, [j.scenario.expect.success], `a replay (${j.scenario.expect.success.text})`);
+  if (forgotten) return;
+  describesEffect(j, run, original, exchanges);
+  if (replayed) checkReplay(j, original, retry, run);
 }
 
 /** Key B: retried after ttl + margin, it must follow `expect.afterExpiry`. */
@@ -179,61 +296,62 @@ function judgeAfterTtl(j: Judge, k: ExpiryKeyObservation): void {
   const exchanges = [original, retry];
   const effects = effectsOf(run);
   const code = status(retry);
-  if (code >= 500) {
-    checkStatus(j.findings, retry, [], '');
-    return;
-  }
   const oracle = counts(run);
   const processedAgain = effects !== undefined ? effects >= 2 : differentIds(j, exchanges);
-  switch (expect.afterExpiry) {
-    case 'new':
-      // Retention is a minimum: a key kept longer is no bug, but a failure is.
-      checkStatus(j.findings, retry, [expect.success], `the expired key to be processed afresh (${expect.success.text})`);
-      break;
-    case 'reject':
-      if (code < 400 || code > 499) {
-        j.findings.add('unexpected-status', `after the ttl the retry was answered ${code}, expected a 4xx rejection`, { exchanges, oracle });
-      }
-      break;
-    case 'replay':
-      if (processedAgain) {
-        j.findings.add('early-expiry', `the key was processed afresh ${k.retryAfterMs} ms after the first response, but the API declares keys never expire (afterExpiry: replay)`, { exchanges, oracle });
-      } else if (checkStatus(j.findings, retry, [expect.success], `a replay (${expect.success.text})`)) {
-        checkReplay(j, original, retry, run);
-      }
-      break;
-    case 'any':
-      break;
+  if (code >= 500) {
+    checkStatus(j.findings, retry, [], '');
+  } else {
+    switch (expect.afterExpiry) {
+      case 'new':
+        // Retention is a minimum: a key kept longer is no bug, but a failure is.
+        checkStatus(j.findings, retry, [expect.success], `the expired key to be processed afresh (${expect.success.text})`);
+        break;
+      case 'reject':
+        if (code < 400 || code > 499) {
+          j.findings.add('unexpected-status', `after the ttl the retry was answered ${code}, expected a 4xx rejection`, { exchanges, oracle });
+        }
+        break;
+      case 'replay':
+        if (!processedAgain && checkStatus(j.findings, retry, [expect.success], `a replay (${expect.success.text})`)) {
+          checkReplay(j, original, retry, run);
+        }
+        break;
+      case 'any':
+        break;
+    }
+  }
+  if (processedAgain && expect.afterExpiry === 'replay') {
+    j.findings.add('early-expiry', `the key was processed afresh ${k.retryAfterMs} ms after the first response, but the API declares keys never expire (afterExpiry: replay)`, { exchanges, oracle });
   }
   if (effects !== undefined && effects > 2) {
     j.findings.add('duplicate-effect', `one key made ${plural(effects, 'side effect')} across its expiry (at most 2)`, { exchanges, oracle });
+  } else if (effects !== undefined && effects >= 2 && expect.afterExpiry === 'reject') {
+    j.findings.add('duplicate-effect', 'the retry after the ttl created a second side effect, though the API declares it rejects expired keys', { exchanges, oracle });
   }
-  if (effects !== undefined && effects >= 2 && expect.afterExpiry === 'reject') {
-    j.findings.add('duplicate-effect', `the retry after the ttl created a second side effect, though the API declares it rejects expired keys`, { exchanges, oracle });
-  }
-  if (effects === 0) lostEffect(j, run, exchanges);
-  if (effects !== undefined && effects >= 2 && isSuccess(expect, retry)) staleReplay(j, k);
+  if (effects === 0) return lostEffect(j, run, exchanges);
+  if (!isSuccess(expect, retry)) return;
+  if (effects !== undefined && effects >= 2) staleReplay(j, k);
+  else describesEffect(j, run, retry, exchanges);
 }
 
-/** A new effect answered with the old response is a wrong replay. */
+/** A new effect must be answered with the new resource, not the old response. */
 function staleReplay(j: Judge, k: ExpiryKeyObservation): void {
   const { original, retry, run } = k;
   const idPath = j.scenario.effects?.id;
   const ids = run.after?.ids;
-  let stale: boolean;
+  const evidence = { exchanges: [original, retry], oracle: counts(run) };
   if (idPath && ids) {
     const oldId = selectId(original.response!.body, idPath);
-    const newIds = ids.filter((id) => id !== oldId);
     const answered = selectId(retry.response!.body, idPath);
-    stale = answered === undefined || !newIds.includes(answered);
-  } else {
-    stale = compare(j, original, retry).length === 0;
+    if (answered !== undefined && answered === oldId) {
+      j.findings.add('wrong-replay', `after the ttl the key was processed afresh (a new side effect) but answered with the old resource ${answered}`, evidence);
+    } else if (answered === undefined || !ids.includes(answered)) {
+      j.findings.add('lost-effect', `${retry.label} names ${answered ?? 'no resource'}, which the oracle does not list (${ids.join(', ') || 'none'})`, evidence);
+    }
+    return;
   }
-  if (stale) {
-    j.findings.add('wrong-replay', 'after the ttl the key was processed afresh (a new side effect) but answered with the old response', {
-      exchanges: [original, retry],
-      oracle: counts(run),
-    });
+  if (compare(j, original, retry).length === 0) {
+    j.findings.add('wrong-replay', 'after the ttl the key was processed afresh (a new side effect) but answered with the old response', evidence);
   }
 }
 
@@ -277,7 +395,7 @@ function expectOneEffect(j: Judge, run: Run, exchanges: Exchange[], successes: E
   if (effects === undefined) {
     if (differentIds(j, successes)) {
       const ids = new Set(successes.map((e) => selectId(e.response!.body, j.scenario.effects!.id!)));
-      j.findings.add('duplicate-effect', `${what} was answered with ${ids.size} different resource ids (response-only: no oracle declared)`, { exchanges });
+      j.findings.add('duplicate-effect', `${what}: the success responses named ${ids.size} different resources (response-only: no oracle declared)`, { exchanges });
     }
     return;
   }
@@ -320,6 +438,17 @@ function checkReplay(j: Judge, original: Exchange, retry: Exchange, run: Run): v
 
 function compare(j: Judge, a: Exchange, b: Exchange): string[] {
   return compareResponses(a.response!, b.response!, { ignore: j.scenario.expect.ignore, baseUrl: j.baseUrl });
+}
+
+/** How many resources the successes name at `effects.id` (0 when it is not declared). */
+function distinctIds(j: Judge, exchanges: Exchange[]): number {
+  const idPath = j.scenario.effects?.id;
+  if (!idPath) return 0;
+  const ids = exchanges
+    .filter((e) => e.response && isSuccess(j.scenario.expect, e))
+    .map((e) => selectId(e.response!.body, idPath))
+    .filter((id) => id !== undefined);
+  return new Set(ids).size;
 }
 
 /** Response-only duplicate check: the successes name more than one resource at `effects.id`. */

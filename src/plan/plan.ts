@@ -4,8 +4,10 @@ import { hasTemplate } from '../scenario/template.js';
 import {
   ATTACK_DEFAULTS,
   ATTACK_IDS,
+  ENGINE_NAMES,
   type AttackConfigs,
   type AttackId,
+  type EngineName,
   type Scenario,
 } from '../scenario/types.js';
 
@@ -22,14 +24,28 @@ export interface ScenarioPlan {
 
 export class PlanError extends Error {}
 
+/** The bound the schema puts on `attacks.concurrent.requests`, and so on `--requests`. */
+export const MAX_CONCURRENT_REQUESTS = 1000;
+
 export interface PlanOptions {
   /** `--attack`: run only these, with the scenario's settings where it has them. */
   only?: AttackId[];
+  /** `--engine`: how `concurrent` sends its bursts; wins over the scenario's `attacks.concurrent.engine`. */
+  engine?: EngineName;
+  /** `--requests`: requests per `concurrent` burst; wins over the scenario's `attacks.concurrent.requests`. */
+  requests?: number;
 }
 
 export function planScenario(scenario: Scenario, options: PlanOptions = {}): ScenarioPlan {
+  const { requests, engine } = options;
+  if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1 && requests <= MAX_CONCURRENT_REQUESTS)) {
+    throw new PlanError(`--requests must be a whole number from 1 to ${MAX_CONCURRENT_REQUESTS}, got ${requests}`);
+  }
+  if (engine !== undefined && !(ENGINE_NAMES as readonly string[]).includes(engine)) {
+    throw new PlanError(`--engine must be one of ${ENGINE_NAMES.join(', ')}, got ${JSON.stringify(engine)}`);
+  }
   const ids = options.only ?? (scenario.attacks ? ATTACK_IDS.filter((id) => id in scenario.attacks!) : [...ATTACK_IDS]);
-  const attacks = ATTACK_IDS.filter((id) => ids.includes(id)).map((id) => planAttack(scenario, id));
+  const attacks = ATTACK_IDS.filter((id) => ids.includes(id)).map((id) => planAttack(scenario, id, options));
   if (attacks.length > 0 && attacks.every((a) => a.skip)) {
     const reasons = attacks.map((a) => `${a.id}: ${a.skip}`).join('; ');
     throw new PlanError(`${scenario.file}:${scenario.pos.line}:${scenario.pos.col}: scenario '${scenario.name}' gives no attack what it needs (${reasons})`);
@@ -37,9 +53,14 @@ export function planScenario(scenario: Scenario, options: PlanOptions = {}): Sce
   return { scenario, attacks, responseOnly: !scenario.effects?.count };
 }
 
-function planAttack(scenario: Scenario, id: AttackId): AttackPlan {
+function planAttack(scenario: Scenario, id: AttackId, options: PlanOptions): AttackPlan {
   const config = { ...ATTACK_DEFAULTS[id], ...(scenario.attacks?.[id] ?? {}) } as never;
   const plan = { id, config } as AttackPlan;
+  if (plan.id === 'concurrent') {
+    // The flags win over the scenario.
+    if (options.engine !== undefined) plan.config = { ...plan.config, engine: options.engine };
+    if (options.requests !== undefined) plan.config = { ...plan.config, requests: options.requests };
+  }
   if (plan.id === 'drop' && !hasBody(scenario)) {
     // A mid-body cut needs a body to cut.
     plan.config = { at: plan.config.at.filter((p) => p !== 'mid-body') };
@@ -51,8 +72,12 @@ function planAttack(scenario: Scenario, id: AttackId): AttackPlan {
 function skipReason(scenario: Scenario, plan: AttackPlan): string | undefined {
   switch (plan.id) {
     case 'reuse':
+      if (scenario.request.body !== undefined) {
+        return plan.config.change
+          ? '`attacks.reuse.change` merges into `request.json`; this scenario sends a raw `body:`'
+          : 'a raw `body:` needs `attacks.reuse.change` to say what differs';
+      }
       if (plan.config.change) return undefined;
-      if (scenario.request.body !== undefined) return 'a raw `body:` needs `attacks.reuse.change` to say what differs';
       if (changedPayload(scenario.request.json, undefined) === undefined)
         return 'no field of `request.json` is free of templates to change; give `attacks.reuse.change`';
       return undefined;

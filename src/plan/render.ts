@@ -26,7 +26,13 @@ export function renderRequest(
   scenario: Scenario,
   template: RequestTemplate,
   ctx: RenderContext,
-  opts: { keyHeader: boolean; inherit?: Record<string, string>; json?: unknown } = { keyHeader: true },
+  opts: {
+    keyHeader: boolean;
+    inherit?: Record<string, string>;
+    json?: unknown;
+    /** Send the template's headers exactly as written, a key header it declares included (setup and teardown steps). */
+    ownHeaders?: boolean;
+  } = { keyHeader: true },
 ): HttpRequest {
   const url = renderTarget(scenario, ctx) + renderString(template.path, ctx, encodeURIComponent);
   const headers: Record<string, string> = {};
@@ -36,7 +42,7 @@ export function renderRequest(
     headers[name] = renderString(value, ctx);
   }
   const keyHeader = scenario.idempotency.header;
-  deleteHeader(headers, keyHeader);
+  if (!opts.ownHeaders) deleteHeader(headers, keyHeader);
   if (opts.keyHeader) headers[keyHeader] = ctx.run.key;
 
   let body: Buffer | undefined;
@@ -53,6 +59,27 @@ export function renderRequest(
 /** The operation under test, with the run's idempotency key. */
 export function renderOperation(scenario: Scenario, ctx: RenderContext, json?: unknown): HttpRequest {
   return renderRequest(scenario, scenario.request, ctx, { keyHeader: true, json });
+}
+
+/**
+ * A setup or teardown step: only its own headers (never the operation's, and
+ * no idempotency key of ours), against the scenario's target.
+ */
+export function renderStep(scenario: Scenario, template: RequestTemplate, ctx: RenderContext): HttpRequest {
+  return renderRequest(scenario, template, ctx, { keyHeader: false, ownHeaders: true });
+}
+
+/**
+ * Stand-ins for every value the scenario's steps capture (`<captured NAME>`),
+ * for rendering without running setup (`--dry-run`, `--max-requests`): a
+ * context without captures cannot render `{{ captures.NAME }}`.
+ */
+export function previewCaptures(scenario: Scenario): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const step of [...(scenario.setup ?? []), ...(scenario.teardown ?? [])]) {
+    for (const name of Object.keys(step.capture)) out[name] = `<captured ${name}>`;
+  }
+  return out;
 }
 
 /** The operation's headers, rendered, without the key header: what oracle requests inherit. */

@@ -4,7 +4,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, Verdict } from '../judge/types.js';
-import { evidenceRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
+import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';
 import { plural } from '../judge/findings.js';
@@ -17,6 +17,8 @@ export interface TerminalOptions {
   redact: Redactor;
   /** How many exchanges of one finding to print before pointing at the JSON report. */
   maxExchanges?: number;
+  /** quiet: only findings and the summary; verbose: also every exchange as it happens. */
+  verbosity?: 'quiet' | 'normal' | 'verbose';
 }
 
 export class TerminalReporter implements Reporter {
@@ -30,6 +32,8 @@ export class TerminalReporter implements Reporter {
   }
 
   onEvent(event: RunEvent): void {
+    const verbosity = this.opts.verbosity ?? 'normal';
+    if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning') return;
     switch (event.type) {
       case 'scenario-begin':
         this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${this.opts.redact.text(event.target)}`)}\n`);
@@ -44,6 +48,12 @@ export class TerminalReporter implements Reporter {
         break;
       case 'attack-progress':
         if (this.current) this.current.sent = event.requestsSent;
+        break;
+      case 'exchange':
+        if (verbosity !== 'verbose') break;
+        this.stopLive(false);
+        this.write(`${this.exchange(exchangeRecord(event.exchange, this.opts.redact, TERMINAL_BODY_LIMIT)).join('\n')}\n`);
+        this.resumeLive();
         break;
       case 'attack-end':
         this.stopLive();
@@ -72,18 +82,26 @@ export class TerminalReporter implements Reporter {
     this.write(`\r\x1b[2K  ${this.c.cyan('…')} ${this.current.label}  ${this.c.dim(`${secs}s, ${this.current.sent} requests sent`)}`);
   }
 
-  private stopLive(): void {
+  private stopLive(forget = true): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     if (this.opts.live && this.current) this.write('\r\x1b[2K');
-    this.current = undefined;
+    if (forget) this.current = undefined;
+  }
+
+  private resumeLive(): void {
+    if (!this.opts.live || !this.current) return;
+    this.drawLive();
+    this.ticker = setInterval(() => this.drawLive(), 100);
+    this.ticker.unref();
   }
 
   private attackLine(r: AttackResult): string {
     const kinds = r.findings.map((f) => f.kind).join(', ');
     const detail = r.verdict === 'fail' ? kinds : (r.reason ?? '');
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
-    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${this.opts.redact.text(detail)}${ro}`;
+    const burst = burstSummary(r);
+    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${this.opts.redact.text(detail)}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
   }
 
   private badge(v: Verdict): string {
@@ -100,7 +118,7 @@ export class TerminalReporter implements Reporter {
   }
 
   renderSummary(result: RunResult): string {
-    const lines: string[] = ['', this.table(result)];
+    const lines: string[] = this.opts.verbosity === 'quiet' ? [] : ['', this.table(result)];
     for (const s of result.scenarios) {
       for (const a of s.attacks) {
         for (const f of a.findings) {
@@ -175,6 +193,18 @@ export class TerminalReporter implements Reporter {
     if (e.error) out.push(`    ${this.c.yellow('✖')} ${e.error}`);
     return out;
   }
+}
+
+/** How a judged `concurrent` was sent: "[h1: 3 bursts × 20, 2 with duplicates, release skew ≤ 0.21 ms]". */
+export function burstSummary(r: AttackResult): string {
+  const m = r.metrics;
+  if (r.attack !== 'concurrent' || typeof m['engine'] !== 'string' || typeof m['bursts'] !== 'number') return '';
+  const bursts = m['bursts'];
+  const parts = [`${m['engine']}: ${bursts === 1 ? '1 burst' : `${bursts} bursts`} × ${String(m['requests'])}`];
+  if (typeof m['duplicateBursts'] === 'number' && m['duplicateBursts'] > 0) parts.push(`${m['duplicateBursts']} with duplicates`);
+  if (typeof m['releaseSkewMs'] === 'number') parts.push(`release skew ≤ ${m['releaseSkewMs'].toFixed(2)} ms`);
+  if (typeof m['connections'] === 'number' && m['connections'] > 1) parts.push(`${m['connections']} connections`);
+  return `[${parts.join(', ')}]`;
 }
 
 function body(b: BodyRecord, indent: string): string[] {

@@ -4,6 +4,7 @@ import { parseDuration } from './duration.js';
 import { jsonPathError } from './jsonpath.js';
 import { parseReplayHeader, PERCENT_PATTERN } from './normalize.js';
 import { displayPath } from './positions.js';
+import { effectivePreset, isPresetName, unknownPresetMessage } from './presets.js';
 import type { Locator, Place, Segment } from './positions.js';
 import { parseStatusSet } from './status.js';
 import { findTemplateErrors, hasTemplate, referencesOf } from './template.js';
@@ -14,6 +15,8 @@ import type { Draft } from './validate.js';
 export interface CheckOptions {
   scope: TemplateScope;
   targetOverride?: string;
+  /** `--preset` (already known to be valid); the scenario's own `preset:` wins. */
+  preset?: string;
 }
 
 export interface CheckResult {
@@ -37,6 +40,11 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
 
   if (options.targetOverride === undefined && s.target === undefined) {
     error(loc.value(base), `no target: add 'target:' (the API's base URL) or pass --target`, base);
+  }
+
+  // The contract preset (the schema's enum says the same, less precisely).
+  if (typeof s.preset === 'string' && !isPresetName(s.preset)) {
+    error(loc.value(at('preset')), unknownPresetMessage(s.preset), at('preset'));
   }
 
   // Durations.
@@ -122,7 +130,10 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   }
 
   // The key header is idemchaos's to set.
-  const keyHeader = typeof dig(s, ['idempotency', 'header']) === 'string' ? String(dig(s, ['idempotency', 'header'])) : 'Idempotency-Key';
+  const keyHeader =
+    typeof dig(s, ['idempotency', 'header']) === 'string'
+      ? String(dig(s, ['idempotency', 'header']))
+      : effectivePreset(s.preset, options.preset).header;
   for (const name of Object.keys(asMap(dig(s, ['request', 'headers'])) ?? {})) {
     if (name.toLowerCase() !== keyHeader.toLowerCase()) continue;
     const path = at('request', 'headers', name);
@@ -130,14 +141,14 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   }
 
   // Templates: syntax, then the variables they use.
-  const captured = capturedNames(s);
+  const captures = captureSteps(s);
   for (const [rel, text] of strings(s, [])) {
     const path = at(...rel);
     const isTarget = rel.length === 1 && rel[0] === 'target';
     if (isTarget && options.targetOverride !== undefined) continue;
     for (const problem of findTemplateErrors(text)) error(loc.within(path, problem.start, problem.end), problem.message, path);
     for (const ref of referencesOf(text)) {
-      const problem = undefinedVariable(ref, options.scope, captured, isTarget);
+      const problem = undefinedVariable(ref, options.scope, captures.visibleAt(rel), isTarget, captures);
       if (problem) error(loc.within(path, ref.start, ref.end), problem, path);
     }
   }
@@ -174,7 +185,13 @@ function marginError(margin: string | number): string | undefined {
   }
 }
 
-function undefinedVariable(ref: TemplateRef, scope: TemplateScope, captured: Set<string>, isTarget: boolean): string | undefined {
+function undefinedVariable(
+  ref: TemplateRef,
+  scope: TemplateScope,
+  captured: Set<string>,
+  isTarget: boolean,
+  steps: CaptureSteps,
+): string | undefined {
   const name = ref.name ?? '';
   switch (ref.kind) {
     case 'env':
@@ -185,8 +202,14 @@ function undefinedVariable(ref: TemplateRef, scope: TemplateScope, captured: Set
       return Object.hasOwn(scope.vars, name) ? undefined : `undefined variable '${ref.expr}' (no var named '${name}' is defined)`;
     case 'secrets':
       return Object.hasOwn(scope.secrets, name) ? undefined : `undefined variable '${ref.expr}' (no secret named '${name}' is defined)`;
-    case 'captures':
-      return captured.has(name) ? undefined : `undefined variable '${ref.expr}' (no setup step captures '${name}')`;
+    case 'captures': {
+      // Setup steps need the target, so it cannot wait for their captures.
+      if (isTarget) return `'target' cannot use '${ref.expr}': setup steps are sent to the target, so it is rendered before they run`;
+      if (captured.has(name)) return undefined;
+      const later = steps.capturedBy(name);
+      if (later) return `undefined variable '${ref.expr}' (only ${later} captures '${name}', and that runs after this)`;
+      return `undefined variable '${ref.expr}' (no setup step captures '${name}')`;
+    }
     default:
       return undefined;
   }
@@ -221,11 +244,38 @@ function jsonPathPaths(s: Map_): Segment[][] {
   return out;
 }
 
-function capturedNames(s: Map_): Set<string> {
-  const names = new Set<string>();
-  const steps = s.setup;
-  if (Array.isArray(steps)) for (const step of steps) for (const name of Object.keys(asMap(asMap(step)?.capture) ?? {})) names.add(name);
-  return names;
+interface CaptureSteps {
+  /** Names captured before the string at `rel` is rendered. */
+  visibleAt(rel: Segment[]): Set<string>;
+  /** "setup step 2" (1-based) for the first step that captures `name`, if any. */
+  capturedBy(name: string): string | undefined;
+}
+
+/**
+ * Which captures each place may use: a setup step, those of the setup steps
+ * before it; a teardown step, every setup capture and those of the teardown
+ * steps before it; everything else (request, effects, ...), every setup capture.
+ */
+function captureSteps(s: Map_): CaptureSteps {
+  const namesOf = (list: 'setup' | 'teardown'): string[][] =>
+    Array.isArray(s[list]) ? (s[list] as unknown[]).map((step) => Object.keys(asMap(asMap(step)?.capture) ?? {})) : [];
+  const setup = namesOf('setup');
+  const teardown = namesOf('teardown');
+  const upTo = (lists: string[][], end: number) => lists.slice(0, end).flat();
+  return {
+    visibleAt(rel) {
+      const [list, i] = rel;
+      if (list === 'setup' && typeof i === 'number') return new Set(upTo(setup, i));
+      if (list === 'teardown' && typeof i === 'number') return new Set([...setup.flat(), ...upTo(teardown, i)]);
+      return new Set(setup.flat());
+    },
+    capturedBy(name) {
+      const inSetup = setup.findIndex((names) => names.includes(name));
+      if (inSetup >= 0) return `setup step ${inSetup + 1}`;
+      const inTeardown = teardown.findIndex((names) => names.includes(name));
+      return inTeardown >= 0 ? `teardown step ${inTeardown + 1}` : undefined;
+    },
+  };
 }
 
 /** Every string value with its path. */

@@ -7,6 +7,7 @@ import { ScenarioError, sortMessages } from './errors.js';
 import type { ScenarioMessage } from './errors.js';
 import { normalizeScenario } from './normalize.js';
 import { Locator } from './positions.js';
+import { presetForFlag } from './presets.js';
 import type { Segment } from './positions.js';
 import type { Scenario, TemplateScope } from './types.js';
 import { schemaErrors } from './validate.js';
@@ -16,6 +17,11 @@ export interface LoadOptions {
   scope: TemplateScope;
   /** `--target`: replaces every scenario's target, which then need not be set or resolvable. */
   targetOverride?: string;
+  /**
+   * `--preset`: the contract preset for scenarios that name none (a scenario's
+   * own `preset:` wins). An unknown name throws a UsageError before any file is read.
+   */
+  preset?: string;
 }
 
 export interface LoadResult {
@@ -32,6 +38,7 @@ interface FileResult {
 }
 
 export async function loadScenarios(files: string[], options: LoadOptions): Promise<LoadResult> {
+  presetForFlag(options.preset);
   const sources = new Map<string, string>();
   const scenarios: Scenario[] = [];
   let errors: ScenarioMessage[] = [];
@@ -115,7 +122,15 @@ export function loadFile(file: string, text: string, options: LoadOptions): File
   if (errors.length > 0) return { scenarios: [], errors, warnings };
 
   const scenarios = items.map((item, index) =>
-    normalizeScenario({ raw: asMap(item.raw)!, file, index, base: item.base, loc, targetOverride: options.targetOverride }),
+    normalizeScenario({
+      raw: asMap(item.raw)!,
+      file,
+      index,
+      base: item.base,
+      loc,
+      targetOverride: options.targetOverride,
+      ...(options.preset !== undefined ? { preset: options.preset } : {}),
+    }),
   );
   return { scenarios, errors: [], warnings };
 }

@@ -2,18 +2,21 @@
 // check: defaults filled in, durations in ms, status lists compiled.
 import { parseDuration } from './duration.js';
 import type { Locator, Segment } from './positions.js';
+import { effectivePreset, type Preset } from './presets.js';
 import { parseStatusSet } from './status.js';
-import { ATTACK_DEFAULTS, ATTACK_IDS } from './types.js';
+import { ATTACK_DEFAULTS, ATTACK_IDS, ENGINE_NAMES } from './types.js';
 import type {
   AfterExpiry,
   AttackConfigs,
   AttackId,
   DropPoint,
   EffectsSpec,
+  EngineName,
   Expectations,
   ReplayHeader,
   RequestTemplate,
   Scenario,
+  SetupStep,
 } from './types.js';
 
 type Map_ = Record<string, unknown>;
@@ -36,11 +39,14 @@ export interface NormalizeInput {
   base: Segment[];
   loc: Locator;
   targetOverride?: string;
+  /** `--preset`: the scenario's own `preset:` wins. */
+  preset?: string;
 }
 
-export function normalizeScenario({ raw, file, index, base, loc, targetOverride }: NormalizeInput): Scenario {
+export function normalizeScenario({ raw, file, index, base, loc, targetOverride, preset: presetFlag }: NormalizeInput): Scenario {
   const namePos = loc.key([...base, 'name']);
   const attacks = map(raw.attacks);
+  const preset = effectivePreset(raw.preset, presetFlag);
   const scenario: Scenario = {
     name: String(raw.name),
     file,
@@ -48,10 +54,15 @@ export function normalizeScenario({ raw, file, index, base, loc, targetOverride 
     pos: { file, line: namePos.line, col: namePos.col },
     target: targetOverride ?? String(raw.target ?? ''),
     request: requestOf(map(raw.request) ?? {}, 'POST'),
-    idempotency: idempotencyOf(map(raw.idempotency) ?? {}),
-    expect: expectOf(map(raw.expect) ?? {}),
+    idempotency: idempotencyOf(map(raw.idempotency) ?? {}, preset),
+    expect: expectOf(map(raw.expect) ?? {}, preset),
     attackLines: {},
   };
+  if (typeof raw.preset === 'string' || presetFlag !== undefined) scenario.preset = preset.name;
+  for (const list of ['setup', 'teardown'] as const) {
+    const steps = raw[list];
+    if (Array.isArray(steps)) scenario[list] = steps.map((step, i) => stepOf(map(step) ?? {}, loc.value([...base, list, i]).line));
+  }
   const effects = map(raw.effects);
   if (effects) scenario.effects = effectsOf(effects);
   if (attacks) {
@@ -75,8 +86,17 @@ function requestOf(raw: Map_, defaultMethod: string): RequestTemplate {
   return request;
 }
 
-function idempotencyOf(raw: Map_): Scenario['idempotency'] {
-  const out: Scenario['idempotency'] = { header: typeof raw.header === 'string' ? raw.header : 'Idempotency-Key' };
+/** A setup or teardown step: POST when it sends a body, else GET; only its own headers. */
+function stepOf(raw: Map_, line: number): SetupStep {
+  const method = 'json' in raw || typeof raw.body === 'string' ? 'POST' : 'GET';
+  const capture: Record<string, string> = {};
+  for (const [name, path] of Object.entries(map(raw.capture) ?? {})) capture[name] = String(path);
+  return { request: requestOf(raw, method), capture, line };
+}
+
+function idempotencyOf(raw: Map_, preset: Preset): Scenario['idempotency'] {
+  // Retention is never preset: only the header.
+  const out: Scenario['idempotency'] = { header: typeof raw.header === 'string' ? raw.header : preset.header };
   if (raw.ttl !== undefined) out.ttlMs = parseDuration(raw.ttl as string);
   return out;
 }
@@ -96,16 +116,16 @@ function effectsOf(raw: Map_): EffectsSpec {
   return effects;
 }
 
-function expectOf(raw: Map_): Expectations {
+function expectOf(raw: Map_, preset: Preset): Expectations {
   const expect: Expectations = {
     success: parseStatusSet(raw.success ?? EXPECT_DEFAULTS.success),
-    inFlight: parseStatusSet(raw.inFlight ?? EXPECT_DEFAULTS.inFlight),
-    mismatch: parseStatusSet(raw.mismatch ?? EXPECT_DEFAULTS.mismatch),
+    inFlight: parseStatusSet(raw.inFlight ?? preset.inFlight),
+    mismatch: parseStatusSet(raw.mismatch ?? preset.mismatch),
     afterExpiry: (raw.afterExpiry as AfterExpiry | undefined) ?? EXPECT_DEFAULTS.afterExpiry,
     ignore: Array.isArray(raw.ignore) ? raw.ignore.map(String) : [],
   };
-  const replay = replayHeaderOf(raw.replayHeader);
-  if (replay) expect.replayHeader = replay;
+  const replay = raw.replayHeader !== undefined ? replayHeaderOf(raw.replayHeader) : preset.replayHeader;
+  if (replay) expect.replayHeader = { ...replay };
   return expect;
 }
 
@@ -140,7 +160,7 @@ function attacksOf(raw: Map_): Partial<AttackConfigs> {
         out.replay = {};
         break;
       case 'concurrent':
-        out.concurrent = { requests: typeof config.requests === 'number' ? config.requests : ATTACK_DEFAULTS.concurrent.requests };
+        out.concurrent = concurrentOf(config);
         break;
       case 'reuse':
         out.reuse = map(config.change) ? { change: map(config.change)! } : {};
@@ -154,6 +174,17 @@ function attacksOf(raw: Map_): Partial<AttackConfigs> {
     }
   }
   return out;
+}
+
+function concurrentOf(config: Map_): AttackConfigs['concurrent'] {
+  const d = ATTACK_DEFAULTS.concurrent;
+  const int = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
+  return {
+    requests: int(config.requests, d.requests),
+    engine: (ENGINE_NAMES as readonly unknown[]).includes(config.engine) ? (config.engine as EngineName) : d.engine,
+    bursts: int(config.bursts, d.bursts),
+    warm: int(config.warm, d.warm),
+  };
 }
 
 function marginDefault(): AttackConfigs['expiry']['margin'] {

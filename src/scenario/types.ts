@@ -10,6 +10,10 @@ export type DropPoint = (typeof DROP_POINTS)[number];
 
 export type AfterExpiry = 'new' | 'reject' | 'replay' | 'any';
 
+/** How `concurrent` sends its bursts: `auto` picks h2 for an https target that offers it by ALPN, else h1. */
+export const ENGINE_NAMES = ['auto', 'h1', 'h2', 'naive'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
 export interface SourcePos {
   file: string;
   /** 1-based. */
@@ -77,7 +81,14 @@ export interface Expectations {
 
 export interface AttackConfigs {
   replay: Record<string, never>;
-  concurrent: { requests: number };
+  concurrent: {
+    requests: number;
+    engine: EngineName;
+    /** Separate bursts, each with a fresh key and run.id. */
+    bursts: number;
+    /** Harmless warming requests (the oracle request) before each burst. */
+    warm: number;
+  };
   reuse: { change?: Record<string, unknown> };
   /** Margin past the ttl for key B: an absolute duration or a fraction of the ttl. */
   expiry: { margin: { ms: number } | { fraction: number } };
@@ -86,7 +97,7 @@ export interface AttackConfigs {
 
 export const ATTACK_DEFAULTS: AttackConfigs = {
   replay: {},
-  concurrent: { requests: 20 },
+  concurrent: { requests: 20, engine: 'auto', bursts: 3, warm: 0 },
   reuse: {},
   expiry: { margin: { fraction: 0.2 } },
   drop: { at: [...DROP_POINTS] },
@@ -111,6 +122,25 @@ export interface Scenario {
   attacks?: Partial<AttackConfigs>;
   /** Line of each entry under `attacks:`, for CI annotations. */
   attackLines: Partial<Record<AttackId, number>>;
+  /** The contract preset chosen (the scenario's `preset:`, else `--preset`); absent: the default, `ietf`. */
+  preset?: string;
+  /** Requests sent once before the attacks; their captures feed `{{ captures.NAME }}`. */
+  setup?: SetupStep[];
+  /** Requests sent once after the attacks, also when they failed. */
+  teardown?: SetupStep[];
+}
+
+/**
+ * One setup or teardown request. It sends only its own headers (never the
+ * operation's, never the idempotency key); method defaults to POST when it has
+ * `json` or `body`, else GET.
+ */
+export interface SetupStep {
+  request: RequestTemplate;
+  /** NAME -> JSONPath into the step's JSON response; the first match is kept. */
+  capture: Record<string, string>;
+  /** 1-based line of the step in its file, for messages. */
+  line: number;
 }
 
 /** Values available to `{{ env.X }}`, `{{ vars.X }}`, `{{ secrets.X }}`. */

@@ -8,7 +8,7 @@ import { ordersScenario, runScenarioFile, verdicts, writeScenario } from '../hel
 // Latency well above the drop attack's 25 ms cut grace, so "retry while the
 // original still runs" holds on a busy machine. The ttl exceeds the 1 s
 // Retry-After wait of the drop attack; expiry has its own short-ttl file.
-const LATENCY_MS = 150;
+const LATENCY_MS = 250;
 const MAIN_ATTACKS = ['replay', 'concurrent', 'reuse', 'drop'] as const;
 
 const EXPECTED: Record<DemoMode, { main: Record<string, string[] | string>; expiry: string[] | string }> = {

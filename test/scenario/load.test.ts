@@ -85,7 +85,7 @@ describe('loadScenarios: valid files', () => {
       },
       attacks: {
         replay: {},
-        concurrent: { requests: 50 },
+        concurrent: { requests: 50, engine: 'auto', bursts: 3, warm: 0 },
         reuse: { change: { qty: 3 } },
         expiry: { margin: { ms: 500 } },
         drop: { at: ['after-send', 'mid-response'] },
@@ -150,7 +150,7 @@ describe('loadScenarios: valid files', () => {
     assert.deepEqual(s!.expect.replayHeader, { name: 'Idempotent-Replayed', value: 'true' });
     assert.deepEqual(s!.attacks, {
       replay: {},
-      concurrent: { requests: 20 },
+      concurrent: { requests: 20, engine: 'auto', bursts: 3, warm: 0 },
       reuse: {},
       expiry: { margin: { fraction: 0.5 } },
       drop: { at: ['after-send', 'mid-body', 'mid-response'] },

@@ -1,17 +1,87 @@
 // concurrent: N identical requests with the same key, released together so
-// they land inside the server's check-then-act window.
-import { lastByteBurst } from '../h1/index.js';
+// they land inside the server's check-then-act window; repeated in several
+// bursts, each with a fresh key and run.id, because a race that wins only
+// sometimes is still a race.
+import { resolveEngine, type BurstEngine } from '../engines.js';
+import { inheritedHeaders, renderRequest } from '../../plan/render.js';
 import { statusIn } from '../../scenario/status.js';
+import type { Exchange, HttpRequest } from '../http/types.js';
 import { finishRun, startRun } from './run.js';
-import { CannotTest, type AttackEnv, type ConcurrentObservation } from './types.js';
+import { CannotTest, type AttackEnv, type BurstObservation, type ConcurrentObservation, type Run } from './types.js';
 import type { AttackConfigs } from '../../scenario/types.js';
 
 export async function concurrent(env: AttackEnv, config: AttackConfigs['concurrent']): Promise<ConcurrentObservation> {
-  const run = await startRun(env);
+  const total = config.bursts;
+  const notes: string[] = [];
+  const canWarm = env.oracle !== undefined && env.scenario.effects?.count?.kind === 'request';
+  if (config.warm > 0 && !canWarm) notes.push('warming skipped: it sends the oracle request, and this scenario has no HTTP oracle');
+  const bursts: BurstObservation[] = [];
+  let engine: BurstEngine | undefined;
+  try {
+    for (let b = 0; b < total; b++) {
+      let burst: BurstObservation;
+      try {
+        const run = await startRun(env);
+        if (!engine) {
+          // Resolved against the rendered operation, once for every burst.
+          engine = await resolveEngine(config.engine, run.request.url, env.transport);
+          if (engine.note) notes.unshift(engine.note);
+        }
+        burst = await oneBurst(env, engine, config, run, b, canWarm);
+      } catch (err) {
+        if (!(err instanceof CannotTest)) throw err;
+        // A server that hung up on an earlier burst may be down now: keep what
+        // showed it (a finding), rather than turning it into "could not test".
+        if (bursts.some(hungUp)) {
+          notes.push(`stopped after burst ${b} of ${total}: burst ${b + 1} could not be tested (${err.message})`);
+          break;
+        }
+        throw total > 1 ? new CannotTest(`burst ${b + 1}/${total}: ${err.message}`, err.exchanges, err.transport) : err;
+      }
+      bursts.push(burst);
+      if (hungUp(burst) && burst.run.before && !burst.run.after && b + 1 < total) {
+        notes.push(`stopped after burst ${b + 1} of ${total}: the server hung up on duplicates and then did not answer the oracle`);
+        break;
+      }
+    }
+  } finally {
+    await engine?.close();
+  }
+  const obs: ConcurrentObservation = { attack: 'concurrent', engine: engine?.name ?? config.engine, requests: config.requests, bursts };
+  if (notes.length > 0) obs.notes = notes;
+  return obs;
+}
+
+function hungUp(burst: BurstObservation): boolean {
+  return burst.exchanges.some((e) => !e.response);
+}
+
+async function oneBurst(
+  env: AttackEnv,
+  engine: BurstEngine,
+  config: AttackConfigs['concurrent'],
+  run: Run,
+  index: number,
+  canWarm: boolean,
+): Promise<BurstObservation> {
   const n = config.requests;
+  const total = config.bursts;
+  const of = total > 1 ? ` (burst ${index + 1}/${total})` : '';
+
+  const warm: Exchange[] = [];
+  if (canWarm && config.warm > 0) {
+    const req = warmingRequest(env, run);
+    for (let i = 0; i < config.warm; i++) {
+      const label = `warm-up ${i + 1}/${config.warm}${of}`;
+      const exchange = engine.warm ? await engine.warm(req, label) : await env.client.send(req, label);
+      env.record(exchange);
+      warm.push(exchange);
+    }
+  }
+
   const requests = Array.from({ length: n }, () => run.request);
-  const labels = requests.map((_, i) => `duplicate ${i + 1}/${n}`);
-  const burst = await lastByteBurst(requests, { ...env.transport, labels });
+  const labels = requests.map((_, i) => `duplicate ${i + 1}/${n}${of}`);
+  const burst = await engine.burst(requests, { ...env.transport, labels });
   env.record(...burst.exchanges);
   // A duplicate the server accepted and then hung up on is the server's fault
   // (it crashed or gave up under the burst): the judge makes it a finding.
@@ -32,5 +102,17 @@ export async function concurrent(env: AttackEnv, config: AttackConfigs['concurre
     // A server that fell over under the burst may not answer the oracle either; the drops are the finding.
     if (!(dropped && err instanceof CannotTest)) throw err;
   }
-  return { attack: 'concurrent', run, exchanges: burst.exchanges, engine: 'h1', releaseSkewMs: burst.releaseSkewMs };
+  const obs: BurstObservation = { run, exchanges: burst.exchanges, releaseSkewMs: burst.releaseSkewMs };
+  if (burst.connections !== undefined) obs.connections = burst.connections;
+  if (burst.split !== undefined) obs.split = burst.split;
+  if (burst.finalWrites !== undefined) obs.finalWrites = burst.finalWrites;
+  if (warm.length > 0) obs.warm = warm;
+  return obs;
+}
+
+/** The oracle's HTTP request as this run reads it: harmless, and it touches the same store. */
+function warmingRequest(env: AttackEnv, run: Run): HttpRequest {
+  const count = env.scenario.effects!.count!;
+  if (count.kind !== 'request') throw new Error('warming needs an HTTP oracle');
+  return renderRequest(env.scenario, count.request, run.ctx, { keyHeader: false, inherit: inheritedHeaders(env.scenario, run.ctx) });
 }

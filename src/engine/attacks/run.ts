@@ -1,13 +1,13 @@
 // Shared steps of every attack: open a run (fresh key and run.id, oracle
 // before), send through the plain client, close the run (oracle after).
 import { statusIn } from '../../scenario/status.js';
-import { newRun, renderOperation } from '../../plan/render.js';
+import { newRun, renderOperation, type RenderContext } from '../../plan/render.js';
 import { OracleError } from '../oracle.js';
 import type { Exchange, HttpRequest } from '../http/types.js';
 import { CannotTest, type AttackEnv, type Run } from './types.js';
 
 export async function startRun(env: AttackEnv, body?: (run: Run) => unknown): Promise<Run> {
-  const ctx = { scope: env.scope, run: newRun() };
+  const ctx: RenderContext = { scope: env.scope, run: newRun(), ...(env.captures ? { captures: env.captures } : {}) };
   const run: Run = { ctx, request: renderOperation(env.scenario, ctx) };
   if (body) run.request = renderOperation(env.scenario, ctx, body(run));
   if (env.oracle) run.before = await guardOracle(() => env.oracle!.read(ctx));

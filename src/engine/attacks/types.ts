@@ -13,6 +13,8 @@ export interface AttackEnv {
   client: HttpClient;
   transport: TransportOptions;
   oracle?: Oracle;
+  /** Values the scenario's setup steps captured: `{{ captures.NAME }}` in every run's render context. */
+  captures?: Record<string, string>;
   /** Called with every exchange the attack made (oracle reads aside), so reporters can count and `--verbose` can show them. */
   record(...exchanges: Exchange[]): void;
 }
@@ -32,12 +34,33 @@ export interface ReplayObservation {
   retry: Exchange;
 }
 
+/** One burst of `concurrent`: its own key, run.id and oracle readings. */
+export interface BurstObservation {
+  run: Run;
+  /** The duplicates, in request order. */
+  exchanges: Exchange[];
+  /** Client-side spread of the releases, ms. */
+  releaseSkewMs: number;
+  /** Connections the burst was released over (h2). */
+  connections?: number;
+  /** Why an h2 burst was split over several connections. */
+  split?: string;
+  /** Bytes of each connection's release write (h2). */
+  finalWrites?: number[];
+  /** The warming requests sent before it. */
+  warm?: Exchange[];
+}
+
 export interface ConcurrentObservation {
   attack: 'concurrent';
-  run: Run;
-  exchanges: Exchange[];
+  /** The engine that sent the bursts (`auto` resolved). */
   engine: string;
-  releaseSkewMs: number;
+  /** Requests per burst; default: the first burst's exchanges. */
+  requests?: number;
+  /** At least one; fewer than configured when the server fell over (see notes). */
+  bursts: BurstObservation[];
+  /** How the engine was chosen, warming skipped, bursts stopped early. */
+  notes?: string[];
 }
 
 export interface ReuseObservation {

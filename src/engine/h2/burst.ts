@@ -178,6 +178,7 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
     let bin: Slot[] = [];
     let binWindow = 0;
     let windowBound = false;
+    let streamBound = false;
     let oversized = 0;
     for (const slot of group) {
       const want = Math.max(0, slot.body.length - 1);
@@ -186,7 +187,8 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
       const full = bin.length >= perConn;
       const noWindow = bin.length > 0 && binWindow + slot.held > connWindow;
       if (full || noWindow) {
-        if (!full) windowBound = true;
+        if (full) streamBound = true;
+        else windowBound = true;
         bins.push(bin);
         bin = [];
         binWindow = 0;
@@ -214,13 +216,18 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
     const notes: string[] = [];
     if (bins.length > 1) {
       const why: string[] = [];
-      if (maxStreams < MAX_FINAL_FRAMES_PER_WRITE) why.push(`the server allows ${maxStreams} concurrent streams`);
-      else why.push(`at most ${MAX_FINAL_FRAMES_PER_WRITE} final frames per release write`);
+      if (streamBound && maxStreams < MAX_FINAL_FRAMES_PER_WRITE) why.push(`the server allows ${maxStreams} concurrent streams`);
+      else if (streamBound) why.push(`at most ${MAX_FINAL_FRAMES_PER_WRITE} final frames per release write`);
       if (windowBound) why.push(`the held-back bodies must fit the ${connWindow}-byte connection flow-control window`);
       notes.push(`${group.length} requests over ${bins.length} connections of at most ${perConn} streams (${why.join('; ')})`);
     }
     if (oversized > 0) {
-      notes.push(`${oversized} request bodies exceed the flow-control window (${Math.min(streamWindow, connWindow)} bytes): their remainder is sent at the release`);
+      const window = Math.min(streamWindow, connWindow);
+      notes.push(
+        oversized === 1
+          ? `1 request body exceeds the ${window}-byte flow-control window: its remainder is sent at the release`
+          : `${oversized} request bodies exceed the ${window}-byte flow-control window: their remainder is sent at the release`,
+      );
     }
     if (notes.length > 0) splits.push(groups.size > 1 ? `${origin}: ${notes.join('; ')}` : notes.join('; '));
   };

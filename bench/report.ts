@@ -1,0 +1,399 @@
+// Renders one or several saved bench runs as Markdown: the tables printed by
+// `npm run bench` and the generated block of docs/benchmarks.md. With several
+// runs, every figure is the median across runs, with the per-run values
+// (or their range) beside it so the run-to-run spread stays visible.
+import type { DetectionResult, DetectCell, DetectEngine, Load } from './detection.js';
+import { DETECT_ENGINES } from './detection.js';
+import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
+import { SPREAD_ENGINES } from './spread.js';
+import type { StartupResult } from './startup.js';
+import { fmt, fmtRatio, median, pct, ratio, summarize } from './stats.js';
+
+export interface Machine {
+  nproc: number;
+  cpu: string;
+  node: string;
+  os: string;
+  curl: string | null;
+}
+
+export interface RunResult {
+  version: 1;
+  startedAt: string;
+  /** The command that produced this run. */
+  command: string;
+  quick: boolean;
+  machine: Machine;
+  /** 1-minute load average when the run started and ended (other work on the box shows here). */
+  load?: { start: number; end: number };
+  /** CPU use of the whole box over one second just before each part (nothing of ours running), 0..1. */
+  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null };
+  spread?: SpreadResult;
+  detection?: DetectionResult;
+  startup?: StartupResult;
+  elapsedMs: number;
+}
+
+type Num = number | null;
+
+/** The median across runs and, with several runs, "(a / b / …)" of the per-run values. */
+function across(values: Num[], format: (v: Num) => string = (v) => fmt(v)): string {
+  const med = median(values);
+  if (values.length <= 1) return format(med);
+  return `${format(med)} (${values.map(format).join(' / ')})`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+// ---------------------------------------------------------------- spread
+
+function seriesOf(run: RunResult, engine: SpreadEngineName, n: number): SpreadSeries | undefined {
+  return run.spread?.series.find((s) => s.engine === engine && s.n === n);
+}
+
+function spreadStat(run: RunResult, engine: SpreadEngineName, n: number, stat: 'min' | 'median' | 'p90'): Num {
+  const s = seriesOf(run, engine, n);
+  return s ? summarize(s.samples.map((x) => x.spreadMs))[stat] : null;
+}
+
+function labelOf(engine: SpreadEngineName): string {
+  return SPREAD_ENGINES.find((e) => e.name === engine)?.label ?? engine;
+}
+
+export function renderSpread(runs: RunResult[]): string {
+  const withSpread = runs.filter((r) => r.spread);
+  if (withSpread.length === 0) return '';
+  const first = withSpread[0]!.spread!;
+  const out: string[] = [];
+  for (const n of first.ns) {
+    const engines = first.engines;
+    const rows = engines.map((engine) => {
+      const per = withSpread.map((r) => seriesOf(r, engine, n));
+      const bursts = per.map((s) => s?.samples.length ?? 0);
+      const arrived = per.reduce((a, s) => a + (s?.samples.reduce((b, x) => b + x.arrived, 0) ?? 0), 0);
+      const sent = per.reduce((a, s) => a + (s?.samples.length ?? 0) * n, 0);
+      const med = withSpread.map((r) => spreadStat(r, engine, n, 'median'));
+      const vsH1 = withSpread.map((r) => ratio(spreadStat(r, engine, n, 'median'), spreadStat(r, 'h1', n, 'median')));
+      const vsH2 = withSpread.map((r) => ratio(spreadStat(r, engine, n, 'median'), spreadStat(r, 'h2c', n, 'median')));
+      const wall = withSpread.map((r) => median(seriesOf(r, engine, n)?.samples.map((x) => x.wallMs) ?? []));
+      return [
+        `\`${engine}\` ${labelOf(engine)}`,
+        bursts.join(' / '),
+        arrived === sent ? 'all' : `${arrived}/${sent}`,
+        across(withSpread.map((r) => spreadStat(r, engine, n, 'min'))),
+        `**${across(med)}**`,
+        across(withSpread.map((r) => spreadStat(r, engine, n, 'p90'))),
+        across(vsH1, fmtRatio),
+        across(vsH2, fmtRatio),
+        across(wall, (v) => fmt(v, 0)),
+      ];
+    });
+    out.push(
+      `**N = ${n}**: arrival spread at the server, ms (max − min of last-byte arrival within a burst)\n\n` +
+        table(['client', 'bursts', 'arrived', 'min', 'median', 'p90', 'median ÷ h1', 'median ÷ h2c', 'burst wall ms'], rows),
+    );
+  }
+  out.push(renderShape(withSpread));
+  out.push(renderSkew(withSpread));
+  out.push(renderFinalWrites(withSpread));
+  const notes = withSpread.flatMap((r, i) => r.spread!.notes.map((note) => `run ${i + 1}: ${note}`));
+  if (notes.length > 0) out.push(notes.map((n) => `- ${n}`).join('\n'));
+  return out.join('\n\n');
+}
+
+function renderShape(runs: RunResult[]): string {
+  const first = runs[0]!.spread!;
+  const stat = (r: RunResult, engine: SpreadEngineName, n: number, field: 'firstGapMs' | 'halfMs'): Num =>
+    median(seriesOf(r, engine, n)?.samples.map((x) => x[field] ?? null) ?? []);
+  const rows = first.engines.map((engine) => [
+    `\`${engine}\``,
+    ...first.ns.flatMap((n) => [across(runs.map((r) => stat(r, engine, n, 'firstGapMs'))), across(runs.map((r) => stat(r, engine, n, 'halfMs')))]),
+  ]);
+  return `Shape of a burst at the server, median ms from the first last-byte arrival to the 2nd, and to the ⌈N/2⌉-th\n\n${table(
+    ['client', ...first.ns.flatMap((n) => [`N=${n}: 1st → 2nd`, `N=${n}: 1st → ${Math.ceil(n / 2)}th`])],
+    rows,
+  )}`;
+}
+
+function renderSkew(runs: RunResult[]): string {
+  const first = runs[0]!.spread!;
+  const rows: string[][] = [];
+  for (const n of first.ns) {
+    for (const engine of ['h1', 'h2c', 'h2-tls'] as const) {
+      if (!first.engines.includes(engine)) continue;
+      const skews = (r: RunResult): Num[] => seriesOf(r, engine, n)?.samples.map((x) => x.releaseSkewMs ?? null) ?? [];
+      rows.push([
+        `\`${engine}\``,
+        String(n),
+        across(runs.map((r) => summarize(skews(r)).median)),
+        across(runs.map((r) => summarize(skews(r)).p90)),
+        across(runs.map((r) => summarize(skews(r)).max)),
+      ]);
+    }
+  }
+  return `Client-side release skew, ms (max − min of the moment each final byte / final frame was handed to the socket, \`releaseSkewMs\`)\n\n${table(['engine', 'N', 'median', 'p90', 'max'], rows)}`;
+}
+
+export interface FinalWriteFigure {
+  engine: 'h2c' | 'h2-tls';
+  n: number;
+  bursts: number;
+  /** Bursts whose every connection released its final frames in exactly one socket write. */
+  singleWrite: number;
+  connections: number[];
+  maxWrites: number;
+}
+
+export function finalWriteFigures(runs: RunResult[]): FinalWriteFigure[] {
+  const out: FinalWriteFigure[] = [];
+  const first = runs.find((r) => r.spread)?.spread;
+  if (!first) return out;
+  for (const n of first.ns) {
+    for (const engine of ['h2c', 'h2-tls'] as const) {
+      if (!first.engines.includes(engine)) continue;
+      const samples = runs.flatMap((r) => seriesOf(r, engine, n)?.samples ?? []);
+      out.push({
+        engine,
+        n,
+        bursts: samples.length,
+        singleWrite: samples.filter((s) => (s.finalWriteCalls?.length ?? 0) > 0 && s.finalWriteCalls!.every((w) => w === 1) && s.arrived === n).length,
+        connections: [...new Set(samples.map((s) => s.connections ?? 0))].sort((a, b) => a - b),
+        maxWrites: Math.max(0, ...samples.flatMap((s) => s.finalWriteCalls ?? [])),
+      });
+    }
+  }
+  return out;
+}
+
+function renderFinalWrites(runs: RunResult[]): string {
+  const rows = finalWriteFigures(runs).map((f) => [
+    `\`${f.engine}\``,
+    String(f.n),
+    String(f.bursts),
+    f.connections.join(', '),
+    `${f.singleWrite}/${f.bursts}`,
+    String(f.maxWrites),
+  ]);
+  return `\`finalWriteCalls\` of singlePacketBurst (socket writes per connection in the release), all runs pooled\n\n${table(
+    ['engine', 'N', 'bursts', 'connections per burst', 'bursts released in 1 write per connection', 'max writes on one connection'],
+    rows,
+  )}`;
+}
+
+// ---------------------------------------------------------------- detection
+
+function cellOf(run: RunResult, k: number, load: Load, engine: DetectEngine): DetectCell | undefined {
+  return run.detection?.cells.find((c) => c.k === k && c.load === load && c.engine === engine);
+}
+
+export function renderDetection(runs: RunResult[]): string {
+  const withDet = runs.filter((r) => r.detection);
+  if (withDet.length === 0) return '';
+  const first = withDet[0]!.detection!;
+  const out: string[] = [];
+  for (const load of ['idle', 'busy'] as const) {
+    const rows = first.ks.map((k) => [
+      String(k),
+      ...DETECT_ENGINES.map((engine) => {
+        const cells = withDet.map((r) => cellOf(r, k, load, engine));
+        const dups = cells.reduce((a, c) => a + (c?.duplicates ?? 0), 0);
+        const bursts = cells.reduce((a, c) => a + (c?.bursts ?? 0), 0);
+        const per = cells.map((c) => (c ? `${c.duplicates}/${c.bursts}` : '–')).join(' · ');
+        const failed = cells.reduce((a, c) => a + (c?.failedRequests ?? 0), 0);
+        return `**${pct(dups, bursts)}** (${per})${failed > 0 ? ` ⚠ ${failed} req. failed` : ''}`;
+      }),
+      ...DETECT_ENGINES.map((engine) => {
+        const orders = withDet.flatMap((r) => cellOf(r, k, load, engine)?.orders ?? []);
+        return orders.length ? fmt(orders.reduce((a, b) => a + b, 0) / orders.length, 1) : '–';
+      }),
+    ]);
+    const title =
+      load === 'idle'
+        ? `**Idle box**: bursts of N = ${first.n} that created a duplicate (demo \`race\`, latencyMs ${first.latencyMs})`
+        : `**One core busy** (a forked busy-loop process): bursts of N = ${first.n} that created a duplicate`;
+    out.push(
+      `${title}\n\n${table(
+        ['raceTurns k', ...DETECT_ENGINES.map((e) => `\`${e}\` caught`), ...DETECT_ENGINES.map((e) => `\`${e}\` orders/burst`)],
+        rows,
+      )}`,
+    );
+  }
+  const notes = withDet.flatMap((r, i) => r.detection!.notes.map((note) => `run ${i + 1}: ${note}`));
+  const errors = withDet.flatMap((r, i) =>
+    r.detection!.cells.filter((c) => c.firstError).map((c) => `run ${i + 1}: k=${c.k} ${c.load} ${c.engine}: ${c.firstError}`),
+  );
+  if (notes.length + errors.length > 0) out.push([...notes, ...errors].map((n) => `- ${n}`).join('\n'));
+  return out.join('\n\n');
+}
+
+// ---------------------------------------------------------------- start-up
+
+export function renderStartup(runs: RunResult[]): string {
+  const withStart = runs.filter((r) => r.startup);
+  if (withStart.length === 0) return '';
+  const names = withStart[0]!.startup!.rows.map((r) => r.name);
+  const rowOf = (run: RunResult, name: string) => run.startup!.rows.find((r) => r.name === name);
+  const base = (run: RunResult): Num => rowOf(run, 'node -e 0')?.median ?? null;
+  const rows = names.map((name) => {
+    const med = withStart.map((r) => rowOf(r, name)?.median ?? null);
+    return [
+      `\`${rowOf(withStart[0]!, name)!.command}\``,
+      withStart.map((r) => rowOf(r, name)?.runs.length ?? 0).join(' / '),
+      across(withStart.map((r) => rowOf(r, name)?.min ?? null), (v) => fmt(v, 1)),
+      `**${across(med, (v) => fmt(v, 1))}**`,
+      across(withStart.map((r) => rowOf(r, name)?.p90 ?? null), (v) => fmt(v, 1)),
+      across(
+        withStart.map((r) => {
+          const m = rowOf(r, name)?.median ?? null;
+          const b = base(r);
+          return m !== null && b !== null ? m - b : null;
+        }),
+        (v) => (v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(1)}`),
+      ),
+      across(withStart.map((r) => ratio(rowOf(r, name)?.median, base(r))), (v) => (v === null ? '–' : `${v.toFixed(2)}×`)),
+    ];
+  });
+  return table(['command', 'runs', 'min ms', 'median ms', 'p90 ms', 'median − node -e 0', 'median ÷ node -e 0'], rows);
+}
+
+// ---------------------------------------------------------------- targets
+
+export interface Verdict {
+  target: string;
+  figure: string;
+  met: boolean | null;
+}
+
+export function verdicts(runs: RunResult[]): Verdict[] {
+  const out: Verdict[] = [];
+  const sp = runs.filter((r) => r.spread && seriesOf(r, 'h1', 20) && seriesOf(r, 'naive', 20));
+  if (sp.length > 0) {
+    const per = sp.map((r) => ratio(spreadStat(r, 'naive', 20, 'median'), spreadStat(r, 'h1', 20, 'median')));
+    const med = median(per);
+    const h1 = median(sp.map((r) => spreadStat(r, 'h1', 20, 'median')));
+    const naive = median(sp.map((r) => spreadStat(r, 'naive', 20, 'median')));
+    out.push({
+      target: '`h1` at least 2.5× tighter than a warm naive burst at N = 20 (median arrival spread)',
+      figure: `naive ${fmt(naive)} ms ÷ h1 ${fmt(h1)} ms = ${across(per, fmtRatio)}`,
+      met: med === null ? null : med >= 2.5 && per.every((p) => p !== null && p >= 2.5),
+    });
+  }
+
+  const det = runs.filter((r) => r.detection);
+  if (det.length > 0) {
+    const ks = det[0]!.detection!.ks;
+    for (const load of ['idle', 'busy'] as const) {
+      const pooled = (k: number, engine: DetectEngine): { d: number; b: number } => {
+        const cells = det.map((r) => cellOf(r, k, load, engine));
+        return { d: cells.reduce((a, c) => a + (c?.duplicates ?? 0), 0), b: cells.reduce((a, c) => a + (c?.bursts ?? 0), 0) };
+      };
+      const missed = ks.filter((k) => k > 0 && pooled(k, 'naive').b > 0 && pooled(k, 'naive').d / pooled(k, 'naive').b < 0.5);
+      const target = `\`h2\` catches (≥ 90% of bursts) the narrowest race where naive mostly misses (< 50%), ${load}`;
+      if (missed.length === 0) {
+        const all = ks.filter((k) => k > 0).map((k) => `k=${k} ${pct(pooled(k, 'naive').d, pooled(k, 'naive').b)}`).join(', ');
+        out.push({ target, figure: `naive never mostly missed (${all}): no setting to compare on`, met: null });
+        continue;
+      }
+      const k = Math.min(...missed);
+      const h2 = pooled(k, 'h2');
+      const nv = pooled(k, 'naive');
+      const h1 = pooled(k, 'h1');
+      const widest = Math.max(...missed);
+      const wide = widest !== k ? `; widest naive-miss k=${widest}: h2 ${pct(pooled(widest, 'h2').d, pooled(widest, 'h2').b)}, naive ${pct(pooled(widest, 'naive').d, pooled(widest, 'naive').b)}` : '';
+      out.push({
+        target,
+        figure: `k=${k}: h2 ${h2.d}/${h2.b} (${pct(h2.d, h2.b)}), h1 ${h1.d}/${h1.b} (${pct(h1.d, h1.b)}), naive ${nv.d}/${nv.b} (${pct(nv.d, nv.b)})${wide}`,
+        met: h2.b > 0 ? h2.d / h2.b >= 0.9 : null,
+      });
+    }
+    if (ks.includes(0)) {
+      const zero = det.flatMap((r) => r.detection!.cells.filter((c) => c.k === 0));
+      const dups = zero.reduce((a, c) => a + c.duplicates, 0);
+      const bursts = zero.reduce((a, c) => a + c.bursts, 0);
+      out.push({
+        target: 'sanity: raceTurns 0 gives 0 duplicates for every engine (idle and busy)',
+        figure: `${dups} duplicate bursts in ${bursts}`,
+        met: bursts > 0 ? dups === 0 : null,
+      });
+    }
+  }
+
+  const fw = finalWriteFigures(runs).filter((f) => f.n === 20);
+  if (fw.length > 0) {
+    out.push({
+      target: 'every final frame of a 20-request h2 burst in one write (`finalWriteCalls`)',
+      figure: fw.map((f) => `${f.engine}: ${f.singleWrite}/${f.bursts} bursts on ${f.connections.join('/')} connection(s), max ${f.maxWrites} write(s)`).join('; '),
+      met: fw.every((f) => f.bursts > 0 && f.singleWrite === f.bursts && f.connections.every((c) => c === 1)),
+    });
+  }
+
+  const st = runs.filter((r) => r.startup);
+  if (st.length > 0) {
+    const over = st.map((r) => {
+      const v = r.startup!.rows.find((x) => x.name === 'idemchaos --version')?.median ?? null;
+      const b = r.startup!.rows.find((x) => x.name === 'node -e 0')?.median ?? null;
+      return v !== null && b !== null ? v - b : null;
+    });
+    const rat = st.map((r) =>
+      ratio(r.startup!.rows.find((x) => x.name === 'idemchaos --version')?.median, r.startup!.rows.find((x) => x.name === 'node -e 0')?.median),
+    );
+    const overEsm = st.map((r) => {
+      const v = r.startup!.rows.find((x) => x.name === 'idemchaos --version')?.median ?? null;
+      const b = r.startup!.rows.find((x) => x.name === 'esm floor')?.median ?? null;
+      return v !== null && b !== null ? v - b : null;
+    });
+    out.push({
+      target: '`--version` costs little more than Node itself (no numeric target: reported)',
+      figure:
+        `+${across(over, (v) => fmt(v, 1))} ms over \`node -e 0\` (${across(rat, (v) => (v === null ? '–' : `${v.toFixed(2)}×`))}); ` +
+        `+${across(overEsm, (v) => fmt(v, 1))} ms over an ESM \`-e 0\``,
+      met: null,
+    });
+  }
+  return out;
+}
+
+export function renderVerdicts(runs: RunResult[]): string {
+  const rows = verdicts(runs).map((v) => [v.target, v.figure, v.met === null ? 'n/a (reported)' : v.met ? '**met**' : '**missed**']);
+  return table(['target', 'figure', 'verdict'], rows);
+}
+
+// ---------------------------------------------------------------- whole
+
+export function renderMachine(runs: RunResult[]): string {
+  const m = runs[0]!.machine;
+  return `${m.nproc} CPUs (\`nproc\`), ${m.cpu}; Node ${m.node}; ${m.os}; ${m.curl ?? 'no curl'}`;
+}
+
+export function renderRuns(runs: RunResult[]): string {
+  return runs
+    .map(
+      (r, i) =>
+        `- run ${i + 1}: \`${r.command}\`, started ${r.startedAt}, took ${(r.elapsedMs / 1000).toFixed(0)} s${r.quick ? ' (quick)' : ''}` +
+        (r.load ? `; 1-min load average ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end` : '') +
+        (r.ambient
+          ? `; box CPU busy with other work just before each part: ${Object.entries(r.ambient)
+              .map(([part, v]) => `${part} ${typeof v === 'number' ? `${Math.round(v * 100)}%` : '?'}`)
+              .join(', ')}`
+          : ''),
+    )
+    .join('\n');
+}
+
+/** Everything, as Markdown: what `npm run bench` prints and what --write puts between the markers. */
+export function renderAll(runs: RunResult[]): string {
+  const parts: string[] = [];
+  parts.push(`Machine: ${renderMachine(runs)}`);
+  parts.push(`Runs${runs.length > 1 ? ' (each figure is the median across runs; the per-run values follow in brackets)' : ''}:\n\n${renderRuns(runs)}`);
+  parts.push(`### Targets\n\n${renderVerdicts(runs)}`);
+  const spread = renderSpread(runs);
+  if (spread) parts.push(`### Arrival spread\n\n${spread}`);
+  const detection = renderDetection(runs);
+  if (detection) parts.push(`### Detection power\n\n${detection}`);
+  const startup = renderStartup(runs);
+  if (startup) parts.push(`### Start-up\n\n${startup}`);
+  return parts.join('\n\n');
+}

@@ -1,0 +1,67 @@
+// Small numeric helpers shared by the bench modules.
+
+/** Linear-interpolated quantile of the finite values (q in 0..1); null when there are none. */
+export function quantile(values: readonly (number | null | undefined)[], q: number): number | null {
+  const xs = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return null;
+  const pos = (xs.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return xs[lo]! + (xs[hi]! - xs[lo]!) * (pos - lo);
+}
+
+export const median = (values: readonly (number | null | undefined)[]): number | null => quantile(values, 0.5);
+export const p90 = (values: readonly (number | null | undefined)[]): number | null => quantile(values, 0.9);
+
+export function min(values: readonly (number | null | undefined)[]): number | null {
+  return quantile(values, 0);
+}
+
+export function max(values: readonly (number | null | undefined)[]): number | null {
+  return quantile(values, 1);
+}
+
+export interface Summary {
+  count: number;
+  min: number | null;
+  median: number | null;
+  p90: number | null;
+  max: number | null;
+}
+
+export function summarize(values: readonly (number | null | undefined)[]): Summary {
+  return {
+    count: values.filter((v) => typeof v === 'number' && Number.isFinite(v)).length,
+    min: min(values),
+    median: median(values),
+    p90: p90(values),
+    max: max(values),
+  };
+}
+
+/** a / b, or null when either is missing or b is not positive. */
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (typeof a !== 'number' || typeof b !== 'number' || !(b > 0)) return null;
+  return a / b;
+}
+
+/** A number with a precision that suits its size; "–" for null. */
+export function fmt(value: number | null | undefined, digits?: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
+  if (digits !== undefined) return value.toFixed(digits);
+  const abs = Math.abs(value);
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  if (abs >= 1) return value.toFixed(2);
+  return value.toFixed(3);
+}
+
+export function fmtRatio(value: number | null | undefined): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
+  return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)}×`;
+}
+
+export function pct(part: number, whole: number): string {
+  if (whole <= 0) return '–';
+  return `${Math.round((100 * part) / whole)}%`;
+}

@@ -1,0 +1,238 @@
+// The bench's child process, forked by bench/proc.ts with a role:
+//
+//   spread  timestamping servers: HTTP/1.1 (node:http), h2c and h2 over TLS
+//           (node:http2). Each records process.hrtime.bigint() when the last
+//           byte of a request body arrives (first thing in the 'data' handler;
+//           the 'end' handler files it). It answers a tiny 201 only once the
+//           whole burst is in (n= in the query) or HOLD_MS after its first
+//           request, so answering never delays the read, and the timestamp, of
+//           a later request of the same burst. The timestamps of a burst go to
+//           the parent over IPC when asked.
+//   demo    the demo API (startDemo, bug 'race') plus an h2c front that calls
+//           the very same request handler, so h1 and h2 bursts hit one store.
+//   busy    a busy loop that keeps one core occupied (yields every 50 ms so it
+//           notices the parent going away; bounded by maxMs).
+//
+// Every child exits when the IPC channel closes and after MAX_LIFETIME_MS.
+import fs from 'node:fs';
+import http from 'node:http';
+import http2 from 'node:http2';
+import { syncBuiltinESMExports } from 'node:module';
+import type { AddressInfo } from 'node:net';
+
+const MAX_LIFETIME_MS = 15 * 60_000;
+/** The spread target answers a burst once all its requests are in, or this long after the first. */
+const HOLD_MS = 1000;
+
+interface Request {
+  id: number;
+  op: string;
+  [field: string]: unknown;
+}
+
+function send(message: Record<string, unknown>): void {
+  if (process.connected) process.send?.(message);
+}
+
+function listen(server: http.Server | http2.Http2Server | http2.Http2SecureServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The burst a request belongs to: the b= query parameter of its path. */
+function burstOf(path: string): string {
+  const match = /[?&]b=([^&]*)/.exec(path);
+  return match ? decodeURIComponent(match[1]!) : '-';
+}
+
+// ---------------------------------------------------------------- spread
+
+async function spreadRole(config: { certPath: string; keyPath: string }): Promise<void> {
+  interface Burst {
+    times: bigint[];
+    /** Answers held until the whole burst has arrived. */
+    answers: Array<() => void>;
+    expected: number;
+    flushed: boolean;
+    timer?: NodeJS.Timeout;
+  }
+  const bursts = new Map<string, Burst>();
+  const flush = (burst: Burst): void => {
+    clearTimeout(burst.timer);
+    burst.flushed = true;
+    const answers = burst.answers;
+    burst.answers = [];
+    setImmediate(() => {
+      for (const answer of answers) answer();
+    });
+  };
+  /** Files one arrival; the answers go out once all `n` of the burst are in, or HOLD_MS after its first. */
+  const arrived = (path: string, at: bigint, answer: () => void): void => {
+    const id = burstOf(path);
+    let burst = bursts.get(id);
+    if (!burst) {
+      if (bursts.size >= 2000) bursts.clear(); // bursts nobody collected
+      const n = Number(/[?&]n=(\d+)/.exec(path)?.[1] ?? '1');
+      burst = { times: [], answers: [], expected: n, flushed: false };
+      bursts.set(id, burst);
+    }
+    burst.times.push(at);
+    burst.answers.push(answer);
+    if (burst.flushed || burst.times.length >= burst.expected) flush(burst);
+    else if (!burst.timer) {
+      const b = burst;
+      b.timer = setTimeout(() => flush(b), HOLD_MS);
+    }
+  };
+
+  const h1 = http.createServer((req, res) => {
+    let last: bigint | undefined;
+    req.on('data', () => {
+      last = process.hrtime.bigint();
+    });
+    req.on('end', () => {
+      const at = last ?? process.hrtime.bigint();
+      arrived(req.url ?? '', at, () => {
+        res.writeHead(201, { 'content-type': 'text/plain', 'content-length': '2' });
+        res.end('ok');
+      });
+    });
+    req.on('error', () => {});
+    res.on('error', () => {});
+  });
+  h1.keepAliveTimeout = 60_000;
+
+  const onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void => {
+    let last: bigint | undefined;
+    stream.on('data', () => {
+      last = process.hrtime.bigint();
+    });
+    stream.on('end', () => {
+      const at = last ?? process.hrtime.bigint();
+      arrived(String(headers[':path'] ?? ''), at, () => {
+        if (stream.closed || stream.destroyed) return;
+        stream.respond({ ':status': 201, 'content-type': 'text/plain', 'content-length': '2' });
+        stream.end('ok');
+      });
+    });
+    stream.on('error', () => {});
+  };
+  const h2c = http2.createServer();
+  h2c.on('stream', onStream);
+  h2c.on('sessionError', () => {});
+  const h2tls = http2.createSecureServer({
+    key: fs.readFileSync(config.keyPath),
+    cert: fs.readFileSync(config.certPath),
+  });
+  h2tls.on('stream', onStream);
+  h2tls.on('sessionError', () => {});
+  h2tls.on('tlsClientError', () => {});
+
+  const [h1Port, h2cPort, tlsPort] = await Promise.all([listen(h1), listen(h2c), listen(h2tls)]);
+
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    if (msg.op === 'collect') {
+      const id = String(msg.burst);
+      const burst = bursts.get(id);
+      bursts.delete(id);
+      if (burst) clearTimeout(burst.timer);
+      send({ id: msg.id, ok: true, times: (burst?.times ?? []).map((t) => t.toString()) });
+    } else {
+      send({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+    }
+  });
+  send({
+    type: 'ready',
+    h1: `http://127.0.0.1:${h1Port}`,
+    h2c: `http://127.0.0.1:${h2cPort}`,
+    h2tls: `https://127.0.0.1:${tlsPort}`,
+  });
+}
+
+// ---------------------------------------------------------------- demo
+
+async function demoRole(config: { raceTurns: number; latencyMs: number }): Promise<void> {
+  // Capture the demo's node:http server and its request handler as startDemo
+  // creates them, so the h2c front can serve the same handler (same closure,
+  // same key store, same orders). The demo imports createServer from
+  // node:http; syncBuiltinESMExports makes the patched function visible to it.
+  let captured: { server: http.Server; listener: http.RequestListener } | undefined;
+  const original = http.createServer;
+  const patched = ((...args: unknown[]) => {
+    const server = (original as (...a: unknown[]) => http.Server).apply(http, args);
+    const listener = args.find((a): a is http.RequestListener => typeof a === 'function');
+    if (listener) captured = { server, listener };
+    return server;
+  }) as typeof http.createServer;
+  http.createServer = patched;
+  syncBuiltinESMExports();
+  let demo: { url: string; close(): Promise<void> };
+  try {
+    const { startDemo } = await import('../src/demo/server.js');
+    demo = await startDemo({ bug: 'race', raceTurns: config.raceTurns, latencyMs: config.latencyMs });
+  } finally {
+    http.createServer = original;
+    syncBuiltinESMExports();
+  }
+  if (!captured) throw new Error('could not capture the demo request handler (startDemo no longer calls node:http createServer)');
+  // Keep the warm pools of the naive client warm between bursts.
+  captured.server.keepAliveTimeout = 60_000;
+
+  const front = http2.createServer(captured.listener as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  front.on('sessionError', () => {});
+  const frontPort = await listen(front);
+
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    send({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+  });
+  process.once('SIGTERM', () => {
+    front.close();
+    void demo.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 500).unref();
+  });
+  send({ type: 'ready', url: demo.url, h2c: `http://127.0.0.1:${frontPort}`, raceTurns: config.raceTurns });
+}
+
+// ---------------------------------------------------------------- busy
+
+function busyRole(config: { maxMs: number }): void {
+  const deadline = Date.now() + Math.min(Math.max(0, config.maxMs), MAX_LIFETIME_MS);
+  let spins = 0;
+  const spin = (): void => {
+    const until = Math.min(Date.now() + 50, deadline);
+    while (Date.now() < until) spins++;
+    if (Date.now() >= deadline) process.exit(0);
+    setImmediate(spin);
+  };
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    send({ id: msg.id, ok: true, spins });
+  });
+  send({ type: 'ready' });
+  spin();
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  setTimeout(() => process.exit(3), MAX_LIFETIME_MS).unref();
+  process.on('disconnect', () => process.exit(0));
+  const role = process.argv[2];
+  const config = JSON.parse(process.argv[3] ?? '{}') as Record<string, unknown>;
+  if (role === 'spread') await spreadRole(config as { certPath: string; keyPath: string });
+  else if (role === 'demo') await demoRole(config as { raceTurns: number; latencyMs: number });
+  else if (role === 'busy') busyRole(config as { maxMs: number });
+  else throw new Error(`unknown role ${String(role)}`);
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'fatal', error: err instanceof Error ? err.message : String(err) });
+  setTimeout(() => process.exit(1), 100);
+});

@@ -1,0 +1,94 @@
+// Flags shared by `run` and `probe`, parsed into what the steps need.
+import { readFile } from 'node:fs/promises';
+import { parseDuration } from '../scenario/duration.js';
+import { ATTACK_IDS, type AttackId } from '../scenario/types.js';
+import type { TransportOptions } from '../engine/http/types.js';
+import { parseShard, type Shard } from '../plan/shard.js';
+import { FlagError } from './errors.js';
+import { buildScope } from '../scenario/scope.js';
+import type { TemplateScope } from '../scenario/types.js';
+
+/** env (with --env-file beneath the real environment), --var, and secrets from --secret and IDEMCHAOS_SECRET_*. */
+export function scopeFrom(flags: Pick<CommonFlags, 'var' | 'secret' | 'envFile'>): TemplateScope {
+  return buildScope({
+    env: process.env,
+    vars: parseVars(flags.var ?? []),
+    secretFlags: flags.secret ?? [],
+    ...(flags.envFile ? { envFile: flags.envFile } : {}),
+  });
+}
+
+export interface CommonFlags {
+  var?: string[];
+  secret?: string[];
+  envFile?: string;
+  preset?: string;
+  attack?: string;
+  reportJson?: string;
+  timeout: string;
+  insecure?: boolean;
+  ca?: string;
+  list?: boolean;
+  dryRun?: boolean;
+  maxRequests?: string;
+  shard?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export function parseVars(pairs: string[], flag = '--var'): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new FlagError(`${flag} expects NAME=VALUE, got '${pair}'`);
+    vars[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return vars;
+}
+
+export function parseAttackList(list: string | undefined): AttackId[] | undefined {
+  if (list === undefined) return undefined;
+  const ids = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !(ATTACK_IDS as readonly string[]).includes(id));
+  if (unknown.length > 0 || ids.length === 0) {
+    throw new FlagError(`--attack: unknown attack '${unknown[0] ?? list}' (attacks: ${ATTACK_IDS.join(', ')})`);
+  }
+  return ids as AttackId[];
+}
+
+export function parsePositiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FlagError(`${flag} expects a whole number of at least 1, got '${value}'`);
+  return Number(value);
+}
+
+export function parseShardFlag(value: string | undefined): Shard | undefined {
+  if (value === undefined) return undefined;
+  const shard = parseShard(value);
+  if (typeof shard === 'string') throw new FlagError(shard);
+  return shard;
+}
+
+export function durationFlag(value: string, flag: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new FlagError(`${flag}: ${(err as Error).message}`);
+  }
+  if (!(ms > 0)) throw new FlagError(`${flag} must be more than 0`);
+  return ms;
+}
+
+export async function transportOptions(flags: CommonFlags): Promise<TransportOptions> {
+  const options: TransportOptions = { timeoutMs: durationFlag(flags.timeout, '--timeout') };
+  if (flags.insecure) options.insecure = true;
+  if (flags.ca) {
+    try {
+      options.ca = await readFile(flags.ca);
+    } catch (err) {
+      throw new FlagError(`--ca: cannot read ${flags.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return options;
+}

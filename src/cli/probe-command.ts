@@ -1,0 +1,135 @@
+// `idemchaos probe <url>`: a one-off check from flags alone. The flags become
+// a scenario document that goes through the same loader, planner, engine and
+// judge as a file would, so a probe and a scenario can never disagree.
+import { stringify } from 'yaml';
+import { loadFile } from '../scenario/load.js';
+import type { ScenarioMessage } from '../scenario/errors.js';
+import { EXIT } from './exit-codes.js';
+import { FlagError, reportSetupError } from './errors.js';
+import { parseAttackList, parsePositiveInt, scopeFrom, transportOptions, type CommonFlags } from './options.js';
+import { planAll, runOrPreview } from './run-command.js';
+import { redactorForScenarios } from '../report/redact.js';
+
+export interface ProbeFlags extends CommonFlags {
+  method: string;
+  header?: string[];
+  json?: string;
+  data?: string;
+  keyHeader?: string;
+  count?: string;
+  countSelect?: string;
+  id?: string;
+  ttl?: string;
+  requests?: string;
+  expectMismatch?: string;
+  expectInFlight?: string;
+  afterExpiry?: string;
+}
+
+const SOURCE = '(probe flags)';
+
+export async function probeCommand(url: string, flags: ProbeFlags): Promise<number> {
+  try {
+    const scope = scopeFrom(flags);
+    const text = stringify(probeDocument(url, flags));
+    const loaded = loadFile(SOURCE, text, { scope, ...(flags.preset ? { preset: flags.preset } : {}) });
+    if (loaded.errors.length > 0) throw new FlagError(flagMessages(loaded.errors, text));
+    const only = parseAttackList(flags.attack);
+    const requests = parsePositiveInt(flags.requests, '--requests');
+    const { scenarios } = loaded;
+    if (!flags.count) {
+      process.stderr.write('note: no --count oracle given, so verdicts are response-only: duplicates hidden behind identical responses cannot be seen\n');
+    }
+    const plans = planAll(scenarios, { ...(only ? { only } : {}), ...(requests ? { requests } : {}) });
+    return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(scenarios, scope));
+  } catch (err) {
+    return reportSetupError(err);
+  }
+}
+
+/** The scenario document the flags describe. */
+export function probeDocument(url: string, flags: ProbeFlags): Record<string, unknown> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FlagError(`probe: '${url}' is not an absolute http:// or https:// URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new FlagError(`probe: '${url}' is not an http:// or https:// URL`);
+  if (flags.json !== undefined && flags.data !== undefined) throw new FlagError('probe: give --json or --data, not both');
+
+  const request: Record<string, unknown> = { method: flags.method.toUpperCase(), path: `${parsed.pathname}${parsed.search}` };
+  const headers = parseHeaders(flags.header ?? []);
+  if (Object.keys(headers).length > 0) request['headers'] = headers;
+  if (flags.json !== undefined) {
+    try {
+      request['json'] = JSON.parse(flags.json);
+    } catch (err) {
+      throw new FlagError(`--json: not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (flags.data !== undefined) request['body'] = flags.data;
+
+  const doc: Record<string, unknown> = { name: `probe ${request['method']} ${parsed.origin}${parsed.pathname}`, target: parsed.origin, request };
+  const idempotency: Record<string, unknown> = {};
+  if (flags.keyHeader) idempotency['header'] = flags.keyHeader;
+  if (flags.ttl) idempotency['ttl'] = flags.ttl;
+  if (Object.keys(idempotency).length > 0) doc['idempotency'] = idempotency;
+
+  const effects: Record<string, unknown> = {};
+  if (flags.count) effects['count'] = { request: { method: 'GET', path: countPath(flags.count, parsed) }, select: flags.countSelect ?? '$' };
+  else if (flags.countSelect) throw new FlagError('--count-select needs --count');
+  if (flags.id) effects['id'] = flags.id;
+  if (Object.keys(effects).length > 0) doc['effects'] = effects;
+
+  const expect: Record<string, unknown> = {};
+  if (flags.expectMismatch) expect['mismatch'] = statusList(flags.expectMismatch);
+  if (flags.expectInFlight) expect['inFlight'] = statusList(flags.expectInFlight);
+  if (flags.afterExpiry) expect['afterExpiry'] = flags.afterExpiry;
+  if (Object.keys(expect).length > 0) doc['expect'] = expect;
+  return doc;
+}
+
+/** The flag each key of the generated document came from, so errors name flags, not YAML lines. */
+const FLAG_OF: Record<string, string> = {
+  method: '-X/--method', headers: '-H/--header', json: '--json', body: '--data', header: '--key-header', ttl: '--ttl',
+  preset: '--preset', path: '--count', select: '--count-select', id: '--id', mismatch: '--expect-mismatch',
+  inFlight: '--expect-in-flight', afterExpiry: '--after-expiry', target: '<url>',
+};
+
+function flagMessages(errors: ScenarioMessage[], text: string): string {
+  const lines = text.split('\n');
+  return errors
+    .map((e) => {
+      const key = /^\s*(?:- )?"?([\w-]+)"?:/.exec(lines[e.line - 1] ?? '')?.[1] ?? '';
+      return `${FLAG_OF[key] ?? 'probe'}: ${e.message}`;
+    })
+    .join('\nidemchaos: ');
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon < 1) throw new FlagError(`-H expects "Name: value", got '${line}'`);
+    out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return out;
+}
+
+/** `--count` is a path on the probed origin, or a full URL on the same origin. */
+function countPath(count: string, target: URL): string {
+  if (count.startsWith('/')) return count;
+  let url: URL;
+  try {
+    url = new URL(count.replace(/\{\{[^}]*\}\}/g, 'x'));
+  } catch {
+    throw new FlagError(`--count: '${count}' is neither a path starting with / nor a URL`);
+  }
+  if (url.origin !== target.origin) throw new FlagError(`--count: ${url.origin} is not the probed origin ${target.origin}`);
+  return count.slice(target.origin.length);
+}
+
+function statusList(text: string): (number | string)[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}

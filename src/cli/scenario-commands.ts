@@ -1,0 +1,101 @@
+// Scenario files as a first-class format: `init`, `validate`, `schema`.
+import { writeFile, access } from 'node:fs/promises';
+import { findScenarioFiles } from '../scenario/discover.js';
+import { loadScenarios } from '../scenario/load.js';
+import { formatMessages } from '../scenario/errors.js';
+import { schemaText } from '../scenario/schema.js';
+import { EXIT } from './exit-codes.js';
+import { FlagError, reportSetupError } from './errors.js';
+import { scopeFrom } from './options.js';
+
+export function schemaCommand(): number {
+  process.stdout.write(schemaText());
+  return EXIT.ok;
+}
+
+/** Checks scenarios exactly as `run` would load them, sending nothing. */
+export async function validateCommand(paths: string[], flags: { var?: string[]; secret?: string[]; envFile?: string; preset?: string; target?: string }): Promise<number> {
+  try {
+    const files = await findScenarioFiles(paths);
+    const scope = scopeFrom(flags);
+    const { scenarios, warnings, sources } = await loadScenarios(files, {
+      scope,
+      ...(flags.target ? { targetOverride: flags.target } : {}),
+      ...(flags.preset ? { preset: flags.preset } : {}),
+    });
+    if (warnings.length > 0) process.stderr.write(`${formatMessages(warnings, sources)}\n\n`);
+    process.stdout.write(`${files.length} file${files.length === 1 ? '' : 's'}, ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}: valid\n`);
+    return EXIT.ok;
+  } catch (err) {
+    return reportSetupError(err);
+  }
+}
+
+export async function initCommand(file: string | undefined, flags: { force?: boolean }): Promise<number> {
+  const target = file ?? 'idemchaos.yaml';
+  try {
+    if (!flags.force && (await exists(target))) throw new FlagError(`${target} exists; pass --force to overwrite it`);
+    await writeFile(target, STARTER);
+    process.stdout.write(`wrote ${target}: edit the target, request and oracle, then run  npx idemchaos run ${target}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    return reportSetupError(err);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const STARTER = `# yaml-language-server: $schema=./node_modules/idemchaos/schema/scenario.schema.json
+# An idemchaos scenario: one non-idempotent operation of your API, and how to
+# count its side effects. Run it with:  npx idemchaos run idemchaos.yaml
+name: create order
+# Base URL; {{ env.X }} reads the environment, --target overrides it.
+target: "{{ env.BASE_URL }}"
+
+# The operation under test. idemchaos adds the idempotency key header itself.
+request:
+  method: POST
+  path: /orders
+  headers:
+    Authorization: "Bearer {{ env.TOKEN }}"   # shown as *** in every report
+  json:
+    sku: widget-1
+    qty: 2
+    ref: "{{ run.id }}"        # unique per attack run, so the oracle counts only this run
+
+idempotency:
+  header: Idempotency-Key      # the default
+  ttl: 24h                     # the retention your API documents (the expiry attack waits it out)
+
+# The side-effect oracle: how many orders this run created. Responses can look
+# idempotent while the database holds duplicates; this is what catches it.
+effects:
+  count:
+    request: { method: GET, path: "/orders?ref={{ run.id }}" }
+    select: $.count            # JSONPath to a number, or to an array whose length counts
+  id: $.id                     # optional: where a created order names itself
+  # or count with a command that prints a number:
+  # command: "psql -tAc \\"select count(*) from orders where ref='{{ run.id }}'\\""
+
+# The contract; these are the IETF draft's defaults (see also \`preset:\`).
+expect:
+  success: [200, 201]
+  inFlight: [409]              # a duplicate that arrives while the first is running
+  mismatch: [422]              # the same key with a different payload
+  afterExpiry: new
+
+# Which attacks run; leave the block out to run every attack the scenario allows.
+# A 24h ttl makes the expiry attack wait a day: list the others for a quick run.
+attacks:
+  replay: {}
+  concurrent: { requests: 20 }
+  reuse: {}
+  drop: {}
+`;

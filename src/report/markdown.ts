@@ -1,0 +1,153 @@
+// A Markdown summary (`--report-markdown`, and the GitHub step summary): the
+// outcome, a scenario × attack table, every finding with its oracle counts
+// and diff, and why anything could not be tested.
+import { writeFile } from 'node:fs/promises';
+import { ATTACK_IDS } from '../scenario/types.js';
+import type { AttackResult, RunResult } from '../judge/types.js';
+import { evidenceRecord } from './evidence.js';
+import type { Reporter, RunEvent } from './events.js';
+import type { Redactor } from './redact.js';
+
+/** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
+const MD_MAX_EXCHANGES = 4;
+const MD_BODY_LIMIT = 1024;
+
+export const VERDICT_EMOJI = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' } as const;
+
+export class MarkdownReporter implements Reporter {
+  readonly name = 'markdown';
+
+  constructor(
+    private readonly file: string,
+    private readonly redact: Redactor,
+  ) {}
+
+  async onEvent(event: RunEvent): Promise<void> {
+    if (event.type !== 'run-end') return;
+    await writeFile(this.file, markdownSummary(event.result, this.redact));
+  }
+}
+
+export function markdownSummary(result: RunResult, redact: Redactor): string {
+  const out: string[] = [];
+  const sum = result.summary;
+  const findings = result.scenarios.flatMap((s) => s.attacks.flatMap((a) => a.findings.map((f) => ({ s, a, f }))));
+  const errored = result.scenarios.flatMap((s) => s.attacks.filter((a) => a.verdict === 'error').map((a) => ({ s, a })));
+  const broken = result.scenarios.filter((s) => s.error);
+
+  if (findings.length > 0) {
+    out.push(`## ${VERDICT_EMOJI.fail} idemchaos: ${count(findings.length, 'finding')} in ${count(sum.failed, 'attack')}`);
+  } else if (errored.length > 0 || broken.length > 0 || !result.ok) {
+    out.push(`## ${VERDICT_EMOJI.error} idemchaos: could not test ${count(errored.length + broken.length, 'attack')}`);
+  } else {
+    out.push(`## ${VERDICT_EMOJI.pass} idemchaos: no findings`);
+  }
+  out.push(
+    '',
+    `${count(sum.attacks, 'attack')} in ${count(sum.scenarios, 'scenario')}: ` +
+      `${sum.passed} passed, ${sum.failed} failed, ${sum.errored} could not test, ${sum.skipped} skipped ` +
+      `(${(result.durationMs / 1000).toFixed(1)} s, started ${result.startedAt})`,
+  );
+
+  const used = ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
+  if (result.scenarios.length > 0) {
+    out.push('', `| scenario | ${used.join(' | ')} |`, `|${' --- |'.repeat(used.length + 1)}`);
+    for (const s of result.scenarios) {
+      const cells = used.map((id) => {
+        const a = s.attacks.find((x) => x.attack === id);
+        return a ? verdictCell(a) : '';
+      });
+      out.push(`| ${cell(s.name)} | ${cells.join(' | ')} |`);
+    }
+  }
+
+  if (findings.length > 0) {
+    out.push('', '### Findings');
+    for (const { s, a, f } of findings) {
+      const ev = evidenceRecord(f.evidence, redact, MD_BODY_LIMIT);
+      const line = s.attackLines?.[a.attack] ?? s.line;
+      out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\``, '');
+      out.push(paragraph(redact.text(f.message)), '');
+      const facts = [`- where: ${code(`${s.file}:${line}`)}`];
+      if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
+      if (ev.oracle) {
+        const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.length ? ev.oracle.ids.map(code).join(', ') : 'none'}` : '';
+        const note = ev.oracle.note ? ` (${inline(redact.text(ev.oracle.note))})` : '';
+        facts.push(`- oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}${note}`);
+      }
+      for (const e of ev.exchanges.slice(0, MD_MAX_EXCHANGES)) {
+        const outcome = e.response ? String(e.response.status) : `no response (${inline(e.error ?? 'none')})`;
+        facts.push(`- ${inline(e.label)}: ${code(`${e.request.method} ${e.request.url}`)} → ${outcome}`);
+      }
+      if (ev.exchanges.length > MD_MAX_EXCHANGES) {
+        facts.push(`- … and ${ev.exchanges.length - MD_MAX_EXCHANGES} more exchanges (all of them are in the JSON report)`);
+      }
+      out.push(...facts);
+      if (ev.diff?.length) out.push('', 'original → replay:', '', fenced(ev.diff.join('\n'), 'text'));
+    }
+  }
+
+  if (errored.length > 0 || broken.length > 0) {
+    out.push('', '### Could not test', '');
+    for (const s of broken) out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)}**: ${inline(redact.text(s.error ?? ''))}`);
+    for (const { s, a } of errored) {
+      out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)} › ${a.attack}**: ${inline(redact.text(a.reason ?? 'could not test'))}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function verdictCell(a: AttackResult): string {
+  switch (a.verdict) {
+    case 'fail':
+      return `${VERDICT_EMOJI.fail} ${a.findings.map((f) => cell(f.kind)).join('<br>')}`;
+    case 'pass':
+      return `${VERDICT_EMOJI.pass} pass`;
+    case 'error':
+      return `${VERDICT_EMOJI.error} could not test`;
+    case 'skip':
+      return `${VERDICT_EMOJI.skip} skip`;
+  }
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Inline text that renders as itself: Markdown and HTML punctuation is
+ * backslash-escaped (`$` too, or GitHub renders `$.a … $.b` as maths).
+ */
+export function inline(s: string): string {
+  return s.replace(/\r\n?/g, '\n').replace(/[\\`*_[\]<>&|~$#!]/g, (c) => `\\${c}`).replace(/\n/g, '<br>');
+}
+
+/** A table cell: `|` and newlines must not end the cell or the row. */
+export function cell(s: string): string {
+  return inline(s);
+}
+
+/** Running text that may span lines: each line break kept as a hard break. */
+function paragraph(s: string): string {
+  return s
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/[\\`*_[\]<>&|~$#!]/g, (c) => `\\${c}`))
+    .join('\\\n');
+}
+
+/** A code span whose delimiters outnumber any backtick run inside it. */
+function code(s: string): string {
+  const flat = s.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/** A fenced block that no line of the content can close early. */
+function fenced(content: string, info: string): string {
+  const longest = Math.max(0, ...(content.match(/`{3,}/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${content.replace(/\r\n?/g, '\n')}\n${fence}`;
+}
