@@ -41,7 +41,6 @@ function buildProgram(): Command {
     .option('--count-select <jsonpath>', 'oracle: where the count is in its response (default $: a number or an array)')
     .option('--id <jsonpath>', 'where a success response names the created resource')
     .option('--ttl <duration>', 'the retention the API documents (enables the expiry attack)')
-    .option('--requests <n>', 'duplicates per concurrent burst (default 20)')
     .option('--expect-mismatch <codes>', 'statuses allowed for the same key with another payload, e.g. 400 or 4xx')
     .option('--expect-in-flight <codes>', 'statuses allowed for a duplicate while the first runs, e.g. 409')
     .option('--after-expiry <mode>', 'new | reject | replay | any');
@@ -84,6 +83,18 @@ function buildProgram(): Command {
       process.exitCode = schemaCommand();
     });
 
+  const merge = program
+    .command('merge-reports')
+    .description('merge the JSON reports of --shard runs into any reporter; exits with the merged verdict')
+    .argument('<files...>', 'JSON reports written by --report-json')
+    .option('--report-json <file>', 'write the merged JSON report');
+  reportOptions(merge)
+    .option('--quiet', 'print only findings and the summary')
+    .action(async (files: string[], opts) => {
+      const { mergeReportsCommand } = await import('./merge-command.js');
+      process.exitCode = await mergeReportsCommand(files, opts);
+    });
+
   program
     .command('demo')
     .description('start the embedded demo API once per bug mode and show what idemchaos finds in each (exits 0 when the demo ran)')
@@ -107,15 +118,26 @@ function buildProgram(): Command {
   return program;
 }
 
+/** Report files, shared by `run`, `probe` and `merge-reports`. */
+function reportOptions(cmd: Command): Command {
+  return cmd
+    .option('--report-junit <file>', 'write a JUnit XML report (a testsuite per scenario, a testcase per attack)')
+    .option('--report-markdown <file>', 'write a Markdown summary (the one appended to $GITHUB_STEP_SUMMARY on GitHub Actions)')
+    .option('--report-html <file>', 'write one self-contained HTML report with evidence and burst timelines');
+}
+
 /** Flags that `run` and `probe` share: what to attack, how, and where to report. */
 function commonRunOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--var <NAME=VALUE>', 'set {{ vars.NAME }} (repeatable)', collect)
     .option('--secret <NAME=VALUE>', 'set {{ secrets.NAME }}, never shown in any output (repeatable; also IDEMCHAOS_SECRET_<NAME>)', collect)
     .option('--env-file <file>', 'read {{ env.* }} values from a dotenv file (the real environment wins)')
     .option('--preset <name>', `contract preset: ${PRESET_LIST} (a scenario's own preset: wins)`)
     .option('--attack <ids>', 'run only these attacks, comma-separated: replay,concurrent,reuse,expiry,drop')
-    .option('--report-json <file>', 'write the JSON report to this file')
+    .option('--engine <name>', 'how concurrent bursts are sent: auto (h2 when an https target offers it, else h1), h1, h2, naive')
+    .option('--requests <n>', 'duplicates per concurrent burst, 1 to 1000 (default 20)')
+    .option('--report-json <file>', 'write the JSON report to this file');
+  reportOptions(cmd)
     .addOption(new Option('--timeout <duration>', 'bound for each request').default('10s'))
     .option('--insecure', 'accept any TLS certificate (self-signed staging)')
     .option('--ca <file>', 'trust this CA certificate (PEM) in addition to the system ones')
@@ -125,6 +147,7 @@ function commonRunOptions(cmd: Command): Command {
     .option('--shard <i/n>', 'run only shard i of n (scenarios dealt round-robin in path order)')
     .option('--verbose', 'print every exchange as it happens (redacted)')
     .option('--quiet', 'print only findings and the summary');
+  return cmd;
 }
 
 async function main(argv: string[]): Promise<void> {

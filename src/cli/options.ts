@@ -32,6 +32,11 @@ export interface CommonFlags {
   dryRun?: boolean;
   maxRequests?: string;
   shard?: string;
+  engine?: string;
+  requests?: string;
+  reportJunit?: string;
+  reportMarkdown?: string;
+  reportHtml?: string;
   verbose?: boolean;
   quiet?: boolean;
 }

@@ -6,8 +6,8 @@ import { loadFile } from '../scenario/load.js';
 import type { ScenarioMessage } from '../scenario/errors.js';
 import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
-import { parseAttackList, parsePositiveInt, scopeFrom, transportOptions, type CommonFlags } from './options.js';
-import { planAll, runOrPreview } from './run-command.js';
+import { parseAttackList, scopeFrom, transportOptions, type CommonFlags } from './options.js';
+import { planAll, planOptions, runOrPreview } from './run-command.js';
 import { redactorForScenarios } from '../report/redact.js';
 
 export interface ProbeFlags extends CommonFlags {
@@ -20,7 +20,6 @@ export interface ProbeFlags extends CommonFlags {
   countSelect?: string;
   id?: string;
   ttl?: string;
-  requests?: string;
   expectMismatch?: string;
   expectInFlight?: string;
   afterExpiry?: string;
@@ -35,12 +34,11 @@ export async function probeCommand(url: string, flags: ProbeFlags): Promise<numb
     const loaded = loadFile(SOURCE, text, { scope, ...(flags.preset ? { preset: flags.preset } : {}) });
     if (loaded.errors.length > 0) throw new FlagError(flagMessages(loaded.errors, text));
     const only = parseAttackList(flags.attack);
-    const requests = parsePositiveInt(flags.requests, '--requests');
     const { scenarios } = loaded;
     if (!flags.count) {
       process.stderr.write('note: no --count oracle given, so verdicts are response-only: duplicates hidden behind identical responses cannot be seen\n');
     }
-    const plans = planAll(scenarios, { ...(only ? { only } : {}), ...(requests ? { requests } : {}) });
+    const plans = planAll(scenarios, planOptions(flags, only));
     return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(scenarios, scope));
   } catch (err) {
     return reportSetupError(err);

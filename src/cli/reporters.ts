@@ -4,9 +4,17 @@ import { TerminalReporter } from '../report/terminal.js';
 import { JsonReporter } from '../report/json.js';
 import type { Redactor } from '../report/redact.js';
 import { toolInfo } from './version.js';
+import { randomUUID } from 'node:crypto';
+import { JunitReporter } from '../report/junit.js';
+import { MarkdownReporter } from '../report/markdown.js';
+import { HtmlReporter } from '../report/html.js';
+import { GithubReporter } from '../report/github.js';
 
 export interface ReportFlags {
   reportJson?: string;
+  reportJunit?: string;
+  reportMarkdown?: string;
+  reportHtml?: string;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -15,10 +23,28 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
   const out = process.stdout;
   const color = Boolean(out.isTTY) && !process.env['NO_COLOR'];
   const verbosity = flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal';
+  const github = process.env['GITHUB_ACTIONS'] === 'true';
+  // On GitHub a response body printed as evidence could hold a `::` line that
+  // the runner would obey; the terminal fences evidence off with stop-commands.
+  const fence = github ? randomUUID() : undefined;
   const reporters: Reporter[] = [
-    new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], redact, verbosity }),
+    new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], redact, verbosity, ...(fence ? { stopCommandsToken: fence } : {}) }),
   ];
   if (flags.reportJson) reporters.push(new JsonReporter(flags.reportJson, toolInfo(), redact));
+  if (flags.reportJunit) reporters.push(new JunitReporter(flags.reportJunit, redact));
+  if (flags.reportMarkdown) reporters.push(new MarkdownReporter(flags.reportMarkdown, redact));
+  if (flags.reportHtml) reporters.push(new HtmlReporter(flags.reportHtml, redact, { tool: toolInfo() }));
+  if (github) {
+    const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
+    reporters.push(
+      new GithubReporter({
+        workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+        ...(summaryFile ? { summaryFile } : {}),
+        write: (text) => out.write(text),
+        redact,
+      }),
+    );
+  }
   return new ReporterMultiplexer(reporters, (name, error) => {
     process.stderr.write(`idemchaos: the ${name} reporter failed and was stopped: ${(error as Error)?.message ?? error}\n`);
   });

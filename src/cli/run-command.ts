@@ -2,7 +2,7 @@
 import { findScenarioFiles } from '../scenario/discover.js';
 import { formatMessages, type ScenarioMessage } from '../scenario/errors.js';
 import { loadScenarios } from '../scenario/load.js';
-import type { Scenario, TemplateScope } from '../scenario/types.js';
+import type { AttackId, EngineName, Scenario, TemplateScope } from '../scenario/types.js';
 import { planScenario, type PlanOptions, type ScenarioPlan } from '../plan/plan.js';
 import { plannedRequests, requestBudget } from '../plan/requests.js';
 import { selectShard } from '../plan/shard.js';
@@ -40,11 +40,21 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
         return EXIT.ok;
       }
     }
-    const plans = planAll(selected, only ? { only } : {});
+    const plans = planAll(selected, planOptions(flags, only));
     return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(selected, scope));
   } catch (err) {
     return reportSetupError(err);
   }
+}
+
+/** `--attack`, `--engine` and `--requests`: the flags win over the scenarios. */
+export function planOptions(flags: CommonFlags, only: AttackId[] | undefined): PlanOptions {
+  const requests = parsePositiveInt(flags.requests, '--requests');
+  return {
+    ...(only ? { only } : {}),
+    ...(flags.engine ? { engine: flags.engine as EngineName } : {}),
+    ...(requests !== undefined ? { requests } : {}),
+  };
 }
 
 export function planAll(scenarios: Scenario[], options: PlanOptions): ScenarioPlan[] {

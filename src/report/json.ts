@@ -21,6 +21,8 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
       file: s.file,
       line: s.line,
       target: redact.text(s.target),
+      ...(s.attackLines ? { attackLines: s.attackLines } : {}),
+      ...(s.error ? { error: redact.text(s.error) } : {}),
       attacks: s.attacks.map((a) => ({
         attack: a.attack,
         verdict: a.verdict,
@@ -34,6 +36,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
           evidence: evidenceRecord(f.evidence, redact, JSON_BODY_LIMIT),
         })),
         ...(a.errorEvidence ? { errorEvidence: evidenceRecord(a.errorEvidence, redact, JSON_BODY_LIMIT) } : {}),
+        ...(a.unreachable ? { unreachable: true } : {}),
       })),
     })),
   };

@@ -19,6 +19,8 @@ export interface TerminalOptions {
   maxExchanges?: number;
   /** quiet: only findings and the summary; verbose: also every exchange as it happens. */
   verbosity?: 'quiet' | 'normal' | 'verbose';
+  /** On GitHub Actions: evidence is wrapped in `::stop-commands::` so the runner obeys nothing in it. */
+  stopCommandsToken?: string;
 }
 
 export class TerminalReporter implements Reporter {
@@ -52,7 +54,7 @@ export class TerminalReporter implements Reporter {
       case 'exchange':
         if (verbosity !== 'verbose') break;
         this.stopLive(false);
-        this.write(`${this.exchange(exchangeRecord(event.exchange, this.opts.redact, TERMINAL_BODY_LIMIT)).join('\n')}\n`);
+        this.write(this.fenced(`${this.exchange(exchangeRecord(event.exchange, this.opts.redact, TERMINAL_BODY_LIMIT)).join('\n')}\n`));
         this.resumeLive();
         break;
       case 'attack-end':
@@ -65,7 +67,7 @@ export class TerminalReporter implements Reporter {
         break;
       case 'run-end':
         this.stopLive();
-        this.write(this.renderSummary(event.result));
+        this.write(this.fenced(this.renderSummary(event.result)));
         break;
       default:
         break;
@@ -74,6 +76,11 @@ export class TerminalReporter implements Reporter {
 
   private write(s: string): void {
     this.opts.out.write(s);
+  }
+
+  private fenced(s: string): string {
+    const token = this.opts.stopCommandsToken;
+    return token ? `::stop-commands::${token}\n${s}::${token}::\n` : s;
   }
 
   private drawLive(): void {
