@@ -18,3 +18,18 @@ export const EXIT_CODES_HELP = `Exit codes:
   3  could not test: target unreachable, TLS failure, oracle failed, or the first
      request of an attack was not answered with a success status
   The demo command exits 0 whenever the demo itself ran, whatever it found.`;
+
+/** Which command takes which flag: the same table stands in the README. */
+export const FLAGS_HELP = `Flags by command:                                 run  probe  validate  merge-reports
+  --target <url>                                   x            x
+  --var, --secret <NAME=VALUE>, --env-file <file>  x    x       x
+  --preset <name>                                  x    x       x
+  --attack, --engine, --requests, --timeout        x    x
+  --insecure, --ca <file>                          x    x
+  --list, --dry-run, --max-requests, --shard       x    x
+  --verbose                                        x    x
+  --quiet                                          x    x                 x
+  --report-json, -junit, -markdown, -html <file>   x    x                 x
+  -X, -H, --json, --data, --key-header, --count, --count-select, --id, --ttl,
+  --expect-mismatch, --expect-in-flight, --after-expiry: probe only
+  init: --force     serve-demo: --bug, --port, --latency, --ttl`;

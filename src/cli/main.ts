@@ -1,7 +1,7 @@
 // The command line: parses flags and hands over to one command module, loaded
 // only when that command runs, so --version and --help stay cheap.
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { EXIT, EXIT_CODES_HELP, FLAGS_HELP } from './exit-codes.js';
 import { toolInfo } from './version.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -13,7 +13,7 @@ function buildProgram(): Command {
     .description('Prove, with evidence, whether an HTTP API\'s Idempotency-Key handling survives real retries.')
     .version(toolInfo().version, '-v, --version')
     .showSuggestionAfterError()
-    .addHelpText('after', `\n${EXIT_CODES_HELP}\n\nRedirects are never followed; HTTP proxies are not supported.`)
+    .addHelpText('after', `\n${FLAGS_HELP}\n\n${EXIT_CODES_HELP}\n\nRedirects are never followed; HTTP proxies are not supported.`)
     .exitOverride();
 
   const run = program
