@@ -55,6 +55,8 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
       }),
     );
 
+    out.write('\nThe modes:\n');
+    for (const { mode, description } of DEMO_MODES) out.write(`  ${c.bold(mode.padEnd(21))} ${description}\n`);
     out.write(`\n${renderTable(perMode, c)}\n`);
     for (const { mode, results } of perMode) {
       for (const s of results) {
