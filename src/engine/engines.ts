@@ -7,9 +7,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { lastByteBurst, type BurstResult } from './h1/index.js';
 import { singlePacketBurst } from './h2/index.js';
-import { timerDelay } from './h2/connect.js';
+import { timerDelay } from './http/errors.js';
 import { HttpClient } from './http/client.js';
-import { now, type Exchange, type HttpRequest, type TransportOptions } from './http/types.js';
+import { burstLabel, now, type Exchange, type HttpRequest, type TransportOptions } from './http/types.js';
 import { ENGINE_NAMES, type EngineName } from '../scenario/types.js';
 
 export { ENGINE_NAMES, type EngineName };
@@ -86,7 +86,7 @@ export function naiveEngine(transport: TransportOptions): BurstEngine {
     async burst(reqs, opts) {
       const started = now();
       const n = reqs.length;
-      const exchanges = await Promise.all(reqs.map((req, i) => client.send(req, opts.labels?.[i] ?? `burst ${i + 1}/${n}`)));
+      const exchanges = await Promise.all(reqs.map((req, i) => client.send(req, burstLabel(opts.labels, i, n))));
       const starts: number[] = [];
       let released = 0;
       for (const e of exchanges) {

@@ -1,11 +1,11 @@
 // The CLI contract: every exit code, and errors that point at file:line:col.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startDemo } from '../../src/demo/server.js';
 import { cli, ordersScenario, tempDir, writeScenario } from '../helpers/harness.js';
+import { closedPort } from '../helpers/net.js';
 
 test('--version and --help exit 0; --help lists the exit codes', async () => {
   const version = await cli(['--version']);
@@ -172,12 +172,3 @@ test('--report-json writes the documented report; secrets stay masked', async ()
     await server.close();
   }
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

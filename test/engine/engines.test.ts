@@ -3,16 +3,12 @@
 // this file's own), and an orders server of this file's own for what the demo
 // cannot show (duplicates on chosen bursts, the order of warming requests,
 // connection counts). Timing assertions are loose: a busy 2-core box passes.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { startDemo, type DemoMode, type DemoServer } from '../../src/demo/server.js';
 import { probeAlpn, resolveEngine, type BurstEngine } from '../../src/engine/engines.js';
 import type { BurstObservation, ConcurrentObservation, Run } from '../../src/engine/attacks/types.js';
@@ -20,45 +16,19 @@ import type { Exchange, TransportOptions } from '../../src/engine/http/types.js'
 import { judge } from '../../src/judge/judge.js';
 import type { AttackResult } from '../../src/judge/types.js';
 import { loadScenarios } from '../../src/scenario/load.js';
-import { parseStatusSet } from '../../src/scenario/status.js';
 import type { Scenario, TemplateScope } from '../../src/scenario/types.js';
 import { planScenario, PlanError, type PlanOptions } from '../../src/plan/plan.js';
 import { plannedRequests, requestBudget } from '../../src/plan/requests.js';
 import { runPlans } from '../../src/cli/runner.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { ScenarioError } from '../../src/scenario/errors.js';
+import { orderScenario } from '../helpers/builders.js';
 import { ordersScenario, writeScenario } from '../helpers/harness.js';
+import { close, listen, selfSignedCert, waitFor } from '../helpers/net.js';
 
 // ---------------------------------------------------------------- helpers
 
 const SCOPE: TemplateScope = { env: {}, vars: {}, secrets: {} };
-type AnyServer = net.Server | http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer;
-
-async function listen(server: AnyServer): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function close(server: AnyServer): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(check: () => boolean, ms: number, what: () => string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what()}`);
-    await sleep(20);
-  }
-}
-
 interface RunOptions {
   insecure?: boolean;
   timeoutMs?: number;
@@ -263,27 +233,11 @@ async function ordersServer(opts: { latencyMs?: number; duplicateKeys?: number[]
 
 // ---------------------------------------------------------------- TLS material
 
-let certDir: string;
 let key: Buffer;
 let cert: Buffer;
 
 before(() => {
-  certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idemchaos-engines-'));
-  execFileSync(
-    'openssl',
-    [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1',
-      '-keyout', path.join(certDir, 'k'), '-out', path.join(certDir, 'c'),
-    ],
-    { stdio: 'ignore' },
-  );
-  key = fs.readFileSync(path.join(certDir, 'k'));
-  cert = fs.readFileSync(path.join(certDir, 'c'));
-});
-
-after(() => {
-  fs.rmSync(certDir, { recursive: true, force: true });
+  ({ key, cert } = selfSignedCert());
 });
 
 /** https in front of origin: HTTP/2 and HTTP/1.1 by ALPN, or HTTP/1.1 only. */
@@ -620,24 +574,13 @@ describe('bursts', () => {
 const ORDER = { id: 'o-1', amount: 10 };
 
 function scenarioFor(): Scenario {
-  return {
+  return orderScenario({
     name: 's',
     file: 's.yaml',
-    index: 0,
     pos: { file: 's.yaml', line: 1, col: 1 },
-    target: 'http://api.test',
     request: { method: 'POST', path: '/orders', headers: {}, json: {} },
-    idempotency: { header: 'Idempotency-Key' },
     effects: { count: { kind: 'command', command: 'true' }, id: '$.id', settleMs: 0 },
-    expect: {
-      success: parseStatusSet([200, 201]),
-      inFlight: parseStatusSet([409]),
-      mismatch: parseStatusSet([422]),
-      afterExpiry: 'new',
-      ignore: [],
-    },
-    attackLines: {},
-  };
+  });
 }
 
 function handBurst(statuses: number[], effects: number, body: unknown = ORDER): BurstObservation {

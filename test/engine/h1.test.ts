@@ -2,13 +2,9 @@
 // Timing assertions are deliberately loose: this must pass on a busy 2-core box.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { Exchange, HttpRequest } from '../../src/engine/http/types.js';
 import {
   ParseError,
@@ -21,44 +17,9 @@ import {
   TransportError,
   type CutPoint,
 } from '../../src/engine/h1/index.js';
+import { close, closedPort, listen, selfSignedCert, waitFor } from '../helpers/net.js';
 
 // ---------------------------------------------------------------- helpers
-
-type AnyServer = http.Server | https.Server | net.Server;
-
-async function listen(server: AnyServer): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function close(server: AnyServer): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** A port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls until check() is true, or fails after ms. */
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function parseAll(raw: string | Buffer, method = 'GET', step = 0): ResponseParser {
   const parser = new ResponseParser({ method });
@@ -473,28 +434,12 @@ describe('sendRaw (odd responses over raw TCP)', () => {
 // ---------------------------------------------------------------- TLS
 
 describe('TLS', () => {
-  let dir: string;
   let key: Buffer;
   let cert: Buffer;
 
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idemchaos-h1-'));
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
-        '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-days', '1',
-        '-keyout', path.join(dir, 'key.pem'),
-        '-out', path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'pipe' },
-    );
-    key = fs.readFileSync(path.join(dir, 'key.pem'));
-    cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+    ({ key, cert } = selfSignedCert());
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   async function withHttps<T>(
     handler: http.RequestListener,

@@ -2,52 +2,15 @@
 // Timing assertions are deliberately loose: this must pass on a busy 2-core box.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { Exchange, HttpRequest } from '../../src/engine/http/types.js';
 import { MAX_FINAL_FRAMES_PER_WRITE, singlePacketBurst, type H2BurstResult } from '../../src/engine/h2/index.js';
+import { close, closedPort, listen, selfSignedCert, waitFor } from '../helpers/net.js';
 
 // ---------------------------------------------------------------- helpers
-
-type AnyServer = net.Server | http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer;
-
-async function listen(server: AnyServer): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function close(server: AnyServer): Promise<void> {
-  if ('closeAllConnections' in server) server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function assertTimeline(ex: Exchange): void {
   assert.ok(ex.endedAt !== undefined, 'endedAt set');
@@ -409,7 +372,6 @@ describe('singlePacketBurst failures', () => {
 // ---------------------------------------------------------------- TLS
 
 describe('singlePacketBurst over TLS (ALPN h2)', () => {
-  let dir: string;
   let key: Buffer;
   let cert: Buffer;
   let server: http2.Http2SecureServer;
@@ -417,25 +379,13 @@ describe('singlePacketBurst over TLS (ALPN h2)', () => {
   let origin: string;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idemchaos-h2-'));
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1',
-        '-keyout', path.join(dir, 'k'), '-out', path.join(dir, 'c'),
-      ],
-      { stdio: 'ignore' },
-    );
-    key = fs.readFileSync(path.join(dir, 'k'));
-    cert = fs.readFileSync(path.join(dir, 'c'));
+    ({ key, cert } = selfSignedCert());
     server = http2.createSecureServer({ key, cert });
     rec = record(server);
     origin = `https://127.0.0.1:${await listen(server)}`;
   });
   after(async () => {
     await close(server);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('insecure: true accepts the self-signed certificate; one release write', async (t) => {

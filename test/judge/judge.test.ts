@@ -15,8 +15,8 @@ import type { CutPoint } from '../../src/engine/h1/index.js';
 import type { Exchange } from '../../src/engine/http/types.js';
 import { judge, type Judgement } from '../../src/judge/judge.js';
 import type { Finding, FindingKind } from '../../src/judge/types.js';
-import { parseStatusSet } from '../../src/scenario/status.js';
 import type { AfterExpiry, EffectsSpec, Expectations, Scenario } from '../../src/scenario/types.js';
+import { expectations, orderScenario } from '../helpers/builders.js';
 
 // --- builders ---------------------------------------------------------------
 
@@ -32,24 +32,11 @@ interface ScenarioOptions {
 }
 
 function scenario(o: ScenarioOptions = {}): Scenario {
-  const s: Scenario = {
-    name: 'create order',
-    file: 'scenarios/orders.yaml',
-    index: 0,
-    pos: { file: 'scenarios/orders.yaml', line: 1, col: 3 },
+  const s = orderScenario({
     target: TARGET,
-    request: { method: 'POST', path: '/orders', headers: {}, json: { amount: 10 } },
     idempotency: { header: 'Idempotency-Key', ttlMs: 1000 },
-    expect: {
-      success: parseStatusSet([200, 201]),
-      inFlight: parseStatusSet([409]),
-      mismatch: parseStatusSet([422]),
-      afterExpiry: 'new',
-      ignore: [],
-      ...o.expect,
-    },
-    attackLines: {},
-  };
+    expect: expectations(o.expect),
+  });
   if (o.effects !== null) {
     s.effects = {
       count: o.noOracle ? undefined : { kind: 'command', command: 'echo 1' },

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { changedPayload, PlanError, planScenario, type ScenarioPlan } from '../../src/plan/plan.js';
-import { parseStatusSet } from '../../src/scenario/status.js';
 import type { AttackConfigs, RequestTemplate, Scenario } from '../../src/scenario/types.js';
+import { orderScenario } from '../helpers/builders.js';
 
 interface Options {
   request?: Partial<RequestTemplate>;
@@ -15,23 +15,11 @@ interface Options {
 }
 
 function scenario(o: Options = {}): Scenario {
-  const s: Scenario = {
-    name: 'create order',
-    file: 'scenarios/orders.yaml',
-    index: 0,
+  const s = orderScenario({
     pos: { file: 'scenarios/orders.yaml', line: 4, col: 3 },
-    target: 'http://api.test',
     request: { method: 'POST', path: '/orders', headers: {}, json: { amount: 10, currency: 'EUR' }, ...o.request },
     idempotency: { header: 'Idempotency-Key', ...(o.ttlMs === null ? {} : { ttlMs: o.ttlMs ?? 60_000 }) },
-    expect: {
-      success: parseStatusSet([200, 201]),
-      inFlight: parseStatusSet([409]),
-      mismatch: parseStatusSet([422]),
-      afterExpiry: 'new',
-      ignore: [],
-    },
-    attackLines: {},
-  };
+  });
   if (o.oracle) s.effects = { count: { kind: 'command', command: 'echo 0' }, settleMs: 300 };
   if (o.idOnly) s.effects = { count: undefined, id: '$.id', settleMs: 300 };
   if (o.attacks) s.attacks = o.attacks;

@@ -2,12 +2,11 @@
 // API (a race with a timeline, a replay that differs, an unreachable target),
 // and a handcrafted one for edge cases no real run produces on demand.
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { startDemo, type DemoMode } from '../../src/demo/server.js';
 import { summarize, type RunResult, type ScenarioResult } from '../../src/judge/types.js';
 import type { Exchange } from '../../src/engine/http/types.js';
 import { ordersScenario, runScenarioFile, writeScenario } from '../helpers/harness.js';
+import { closedPort } from '../helpers/net.js';
 
 /** A secret that appears in requests; every report must mask it. */
 export const SECRET = 'sk_live_idemchaos_1234567890';
@@ -57,14 +56,6 @@ export async function realRun(): Promise<RealRun> {
   }
   const summary = summarize(scenarios);
   return { result: { startedAt, durationMs, scenarios, summary, ok: summary.failed === 0 && summary.errored === 0 }, yaml };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Every character the reporters must escape somewhere. */

@@ -2,9 +2,10 @@
 // its final byte, and then all the final bytes go out in one synchronous loop.
 // The server sees N requests complete within (roughly) one scheduling quantum,
 // which is what exposes check-then-act races in idempotency stores.
-import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { openConnection, timerDelay, TransportError, type Connection } from './connect.js';
-import { ResponseCollector, destroyConnection, failExchange } from './exchange.js';
+import { timerDelay, TransportError } from '../http/errors.js';
+import { burstExchanges, now, transportOptions, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { openConnection, type Connection } from './connect.js';
+import { ResponseCollector, destroyConnection, encodeRequest, failExchange } from './exchange.js';
 import { serializeRequest } from './serialize.js';
 
 /** At most this many connections are being opened at the same time. */
@@ -50,32 +51,23 @@ interface Primed {
 export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Promise<BurstResult> {
   const total = reqs.length;
   const started = now();
-  const exchanges: Exchange[] = reqs.map((request, i) => ({
-    label: opts.labels?.[i] ?? `burst ${i + 1}/${total}`,
-    request,
-    startedAt: started,
-  }));
+  const exchanges = burstExchanges(reqs, opts.labels, started);
   if (total === 0) return { exchanges, releaseSkewMs: 0, connectMs: 0, released: 0 };
   const primed: Array<Primed | undefined> = new Array(total);
   const connections: Connection[] = [];
-  const transport: TransportOptions = { timeoutMs: opts.timeoutMs };
-  if (opts.insecure !== undefined) transport.insecure = opts.insecure;
-  if (opts.ca !== undefined) transport.ca = opts.ca;
+  const transport = transportOptions(opts);
   const prepDeadline = started + opts.timeoutMs;
 
   const prepare = async (i: number): Promise<void> => {
     const exchange = exchanges[i]!;
     const req = reqs[i]!;
     exchange.startedAt = now();
-    let url: URL;
-    let bytes: Buffer;
-    try {
-      url = new URL(req.url);
-      bytes = serializeRequest(req);
-    } catch (err) {
-      failExchange(exchange, new TransportError('protocol', `cannot send request: ${(err as Error).message}`));
+    const encoded = encodeRequest(req, () => serializeRequest(req));
+    if (encoded instanceof TransportError) {
+      failExchange(exchange, encoded);
       return;
     }
+    const { url, payload: bytes } = encoded;
     const left = prepDeadline - exchange.startedAt;
     if (left <= 0) {
       failExchange(exchange, new TransportError('timeout', `not connected within ${opts.timeoutMs} ms (burst connect phase)`));

@@ -3,22 +3,8 @@
 // and can reset it (a TCP RST) whatever runs on top.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Exchange, TransportOptions } from '../http/types.js';
-
-export type TransportErrorKind = Exclude<NonNullable<Exchange['errorKind']>, 'cut'>;
-
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-
-  constructor(
-    readonly kind: TransportErrorKind,
-    message: string,
-    /** The node error code behind it, when there is one (ECONNREFUSED...). */
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
+import { noop, timerDelay, TransportError, transportError } from '../http/errors.js';
+import type { TransportOptions } from '../http/types.js';
 
 export interface Connection {
   /** The TCP socket: reset this one to cut the connection. */
@@ -29,48 +15,45 @@ export interface Connection {
   alpn?: string;
 }
 
-/** Certificate verification failures, where --insecure or --ca is the way out. */
-const CERT_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-const CONNECT_HINTS: Record<string, string> = {
-  ECONNREFUSED: 'nothing listening there',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
-
-function noop(): void {}
-
-/** A delay setTimeout accepts: at least 0, at most 2^31-1 ms (beyond that node fires after 1 ms). */
-export function timerDelay(ms: number): number {
-  return Math.min(Math.max(0, ms), 2_147_483_647);
-}
-
 /** "host:port", with brackets for IPv6. */
 export function describeAddress(url: URL): string {
-  const { host, port } = target(url);
+  const { host, port } = connectTarget(url);
   return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function target(url: URL): { host: string; port: number; secure: boolean } {
+/** The host (IPv6 without brackets), port and scheme a connection to url's origin goes to. */
+export function connectTarget(url: URL): { host: string; port: number; secure: boolean } {
   const secure = url.protocol === 'https:';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
   return { host, port, secure };
+}
+
+/** A rejection for a URL neither http: nor https:; undefined for those two. */
+export function unsupportedScheme(url: URL): Promise<never> | undefined {
+  if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
+  return Promise.reject(
+    new TransportError('protocol', `unsupported URL scheme ${JSON.stringify(url.protocol)} (only http: and https:)`),
+  );
+}
+
+/** The peer closed the connection while connecting (TCP) or during the TLS handshake. */
+export function closedEarly(phase: 'connect' | 'tls', where: string): TransportError {
+  return phase === 'tls'
+    ? new TransportError('tls', `TLS: ${where} closed the connection during the handshake`)
+    : new TransportError('connect', `cannot connect to ${where}: connection closed while connecting`);
+}
+
+/**
+ * TLS over socket to host, offering the ALPN protocols: the certificate is
+ * checked unless opts.insecure, against opts.ca when given, and SNI carries
+ * host names only (RFC 6066); an IP is still checked against the certificate.
+ */
+export function tlsOptions(socket: net.Socket, host: string, opts: TransportOptions, alpn: string[]): tls.ConnectionOptions {
+  const options: tls.ConnectionOptions = { socket, host, rejectUnauthorized: !opts.insecure, ALPNProtocols: alpn };
+  if (!net.isIP(host)) options.servername = host;
+  if (opts.ca !== undefined) options.ca = opts.ca;
+  return options;
 }
 
 /**
@@ -81,12 +64,9 @@ function target(url: URL): { host: string; port: number; secure: boolean } {
  * the process; add your own listeners to observe errors.
  */
 export function openConnection(url: URL, opts: TransportOptions): Promise<Connection> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return Promise.reject(
-      new TransportError('protocol', `unsupported URL scheme ${JSON.stringify(url.protocol)} (only http: and https:)`),
-    );
-  }
-  const { host, port, secure } = target(url);
+  const rejected = unsupportedScheme(url);
+  if (rejected) return rejected;
+  const { host, port, secure } = connectTarget(url);
   const where = describeAddress(url);
 
   return new Promise<Connection>((resolve, reject) => {
@@ -120,16 +100,12 @@ export function openConnection(url: URL, opts: TransportOptions): Promise<Connec
     }, timerDelay(opts.timeoutMs));
 
     const onRawError = (err: NodeJS.ErrnoException): void => {
-      fail(secureSocket ? tlsError(err, where) : connectError(err, where));
+      fail(transportError(err, { where, phase: secureSocket ? 'tls' : 'connect' }));
     };
-    const onTlsError = (err: NodeJS.ErrnoException): void => fail(tlsError(err, where));
+    const onTlsError = (err: NodeJS.ErrnoException): void => fail(transportError(err, { where, phase: 'tls' }));
     const onRawClose = (): void => {
       // Errors come before 'close'; a bare close means the peer hung up early.
-      fail(
-        secureSocket
-          ? new TransportError('tls', `TLS: ${where} closed the connection during the handshake`)
-          : new TransportError('connect', `cannot connect to ${where}: connection closed while connecting`),
-      );
+      fail(closedEarly(secureSocket ? 'tls' : 'connect', where));
     };
     raw.on('error', onRawError);
     raw.on('close', onRawClose);
@@ -140,20 +116,11 @@ export function openConnection(url: URL, opts: TransportOptions): Promise<Connec
         succeed({ raw, stream: raw });
         return;
       }
-      const options: tls.ConnectionOptions = {
-        socket: raw,
-        host,
-        rejectUnauthorized: !opts.insecure,
-        ALPNProtocols: ['http/1.1'],
-      };
-      // SNI carries host names only (RFC 6066); an IP is still checked against the certificate.
-      if (!net.isIP(host)) options.servername = host;
-      if (opts.ca !== undefined) options.ca = opts.ca;
       let socket: tls.TLSSocket;
       try {
-        socket = tls.connect(options);
+        socket = tls.connect(tlsOptions(raw, host, opts, ['http/1.1']));
       } catch (err) {
-        fail(tlsError(err as NodeJS.ErrnoException, where));
+        fail(transportError(err, { where, phase: 'tls' }));
         return;
       }
       secureSocket = socket;
@@ -166,23 +133,4 @@ export function openConnection(url: URL, opts: TransportOptions): Promise<Connec
       });
     });
   });
-}
-
-function connectError(err: NodeJS.ErrnoException, where: string): TransportError {
-  const code = err.code ?? '';
-  if (code === 'ETIMEDOUT') return new TransportError('timeout', `cannot connect to ${where}: ETIMEDOUT`, code);
-  const hint = CONNECT_HINTS[code];
-  const detail = code ? `${code}${hint ? ` (${hint})` : ''}` : err.message;
-  return new TransportError('connect', `cannot connect to ${where}: ${detail}`, code || undefined);
-}
-
-function tlsError(err: NodeJS.ErrnoException, where: string): TransportError {
-  const code = err.code ?? '';
-  if (CERT_CODES.has(code)) {
-    return new TransportError('tls', `TLS: ${err.message} from ${where} (use --insecure or --ca)`, code);
-  }
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return new TransportError('tls', `TLS: ${where} reset the connection during the handshake (${code})`, code);
-  }
-  return new TransportError('tls', `TLS handshake with ${where} failed: ${err.message}`, code || undefined);
 }

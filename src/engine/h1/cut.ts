@@ -2,9 +2,10 @@
 // TCP connection at a chosen point, the way a client crash or a dropped mobile
 // link would. The reset is done on the raw TCP socket (also under TLS), so the
 // server sees an RST, not a polite close.
-import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { openConnection, timerDelay, TransportError, type Connection } from './connect.js';
-import { ResponseCollector, failExchange } from './exchange.js';
+import { timerDelay, TransportError } from '../http/errors.js';
+import { now, transportOptions, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { openConnection, type Connection } from './connect.js';
+import { encodeRequest, ResponseCollector, failExchange } from './exchange.js';
 import { serializeRequestParts } from './serialize.js';
 
 export const CUT_POINTS = ['after-send', 'mid-body-first', 'mid-body-middle', 'mid-body-last', 'mid-response'] as const;
@@ -64,24 +65,18 @@ export async function cutExchange(
   const exchange: Exchange = { label, request: req, startedAt: now() };
   const deadline = exchange.startedAt + opts.timeoutMs;
 
-  let url: URL;
-  let bytes: Buffer;
-  try {
-    url = new URL(req.url);
+  const encoded = encodeRequest(req, () => {
     const { head, body } = serializeRequestParts(req);
-    bytes = Buffer.concat([head, bodyBytes === undefined ? body : body.subarray(0, bodyBytes)]);
-  } catch (err) {
-    return failExchange(exchange, new TransportError('protocol', `cannot send request: ${(err as Error).message}`));
-  }
+    return Buffer.concat([head, bodyBytes === undefined ? body : body.subarray(0, bodyBytes)]);
+  });
+  if (encoded instanceof TransportError) return failExchange(exchange, encoded);
+  const { url, payload: bytes } = encoded;
   const what =
     bodyBytes === undefined ? `cut ${point}` : `cut ${point} after ${bodyBytes} of ${bodyLength} body bytes`;
 
   let conn: Connection;
   try {
-    const transport: TransportOptions = { timeoutMs: deadline - now() };
-    if (opts.insecure !== undefined) transport.insecure = opts.insecure;
-    if (opts.ca !== undefined) transport.ca = opts.ca;
-    conn = await openConnection(url, transport);
+    conn = await openConnection(url, transportOptions(opts, deadline - now()));
   } catch (err) {
     return failExchange(exchange, err);
   }

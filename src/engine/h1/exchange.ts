@@ -1,7 +1,8 @@
 // One request over one fresh connection, plus the response-reading machinery
 // the burst and cut modes share with it.
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { openConnection, timerDelay, TransportError, type Connection } from './connect.js';
+import { classifyTransportError, timerDelay, TransportError } from '../http/errors.js';
+import { openConnection, type Connection } from './connect.js';
 import { ParseError, ResponseParser } from './parser.js';
 import { serializeRequest } from './serialize.js';
 
@@ -112,17 +113,12 @@ export class ResponseCollector {
 
   private onError(err: NodeJS.ErrnoException): void {
     if (this.settled) return;
-    const code = err.code ?? '';
-    const after = `after ${this.received} response bytes`;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') {
-      this.fail('reset', `${this.options.origin} reset the connection ${after} (${code})`);
-    } else if (code === 'ETIMEDOUT') {
-      this.fail('timeout', `connection to ${this.options.origin} timed out ${after} (${code})`);
-    } else if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
-      this.fail('tls', `TLS error from ${this.options.origin} ${after}: ${err.message}`);
-    } else {
-      this.fail('reset', `connection to ${this.options.origin} failed ${after}: ${err.message}${code ? ` (${code})` : ''}`);
-    }
+    const { kind, message } = classifyTransportError(err, {
+      where: this.options.origin,
+      phase: 'response',
+      progress: `after ${this.received} response bytes`,
+    });
+    this.fail(kind, message);
   }
 
   private succeed(): void {
@@ -138,6 +134,20 @@ export class ResponseCollector {
     clearTimeout(this.timer);
     this.destroy();
     this.resolveDone(this.exchange);
+  }
+}
+
+/**
+ * Parses req's URL and encodes the request for the wire (encode gets the
+ * URL). A request that cannot be sent (bad URL, header or body) is a
+ * 'protocol' TransportError.
+ */
+export function encodeRequest<T>(req: HttpRequest, encode: (url: URL) => T): { url: URL; payload: T } | TransportError {
+  try {
+    const url = new URL(req.url);
+    return { url, payload: encode(url) };
+  } catch (err) {
+    return new TransportError('protocol', `cannot send request: ${(err as Error).message}`);
   }
 }
 
@@ -163,14 +173,9 @@ export function failExchange(exchange: Exchange, err: unknown): Exchange {
 export async function sendRaw(req: HttpRequest, opts: TransportOptions, label = 'request'): Promise<Exchange> {
   const exchange: Exchange = { label, request: req, startedAt: now() };
   const deadline = exchange.startedAt + opts.timeoutMs;
-  let url: URL;
-  let bytes: Buffer;
-  try {
-    url = new URL(req.url);
-    bytes = serializeRequest(req);
-  } catch (err) {
-    return failExchange(exchange, new TransportError('protocol', `cannot send request: ${(err as Error).message}`));
-  }
+  const encoded = encodeRequest(req, () => serializeRequest(req));
+  if (encoded instanceof TransportError) return failExchange(exchange, encoded);
+  const { url, payload: bytes } = encoded;
 
   let conn: Connection;
   try {

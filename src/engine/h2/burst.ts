@@ -6,9 +6,10 @@
 // packet, on a normal MTU, at up to ~25 frames) and reach the server together.
 import http2 from 'node:http2';
 import type { BurstResult } from '../h1/index.js';
-import { failExchange, TransportError } from '../h1/index.js';
-import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
-import { closeConnection, openH2Connection, timerDelay, type H2Connection } from './connect.js';
+import { encodeRequest, failExchange } from '../h1/index.js';
+import { timerDelay, TransportError } from '../http/errors.js';
+import { burstExchanges, now, transportOptions, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { closeConnection, openH2Connection, type H2Connection } from './connect.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 
 /** Final frames one release write may carry: about what one TCP packet holds. */
@@ -80,36 +81,29 @@ interface Conn {
 export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOptions): Promise<H2BurstResult> {
   const total = reqs.length;
   const started = now();
-  const exchanges: Exchange[] = reqs.map((request, i) => ({
-    label: opts.labels?.[i] ?? `burst ${i + 1}/${total}`,
-    request,
-    startedAt: started,
-  }));
+  const exchanges = burstExchanges(reqs, opts.labels, started);
   const empty: H2BurstResult = { exchanges, releaseSkewMs: 0, connectMs: 0, released: 0, connections: 0, finalWrites: [], finalWriteCalls: [] };
   if (total === 0) return empty;
 
   const prepDeadline = started + opts.timeoutMs;
-  const transport: TransportOptions = { timeoutMs: opts.timeoutMs };
-  if (opts.insecure !== undefined) transport.insecure = opts.insecure;
-  if (opts.ca !== undefined) transport.ca = opts.ca;
+  const transport = transportOptions(opts);
 
   // Requests that cannot be sent fail now; the rest are grouped by origin.
   const slots: Slot[] = [];
   const groups = new Map<string, Slot[]>();
   exchanges.forEach((exchange, i) => {
     const req = reqs[i]!;
-    let url: URL;
-    let headers: http2.OutgoingHttpHeaders;
-    try {
-      url = new URL(req.url);
+    const encoded = encodeRequest(req, (url) => {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
         throw new Error(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${req.url} (only http: and https:)`);
       }
-      headers = requestHeaders(req, url);
-    } catch (err) {
-      failExchange(exchange, new TransportError('protocol', `cannot send request: ${(err as Error).message}`));
+      return requestHeaders(req, url);
+    });
+    if (encoded instanceof TransportError) {
+      failExchange(exchange, encoded);
       return;
     }
+    const { url, payload: headers } = encoded;
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const body = req.body ?? Buffer.alloc(0);

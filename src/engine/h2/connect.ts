@@ -6,7 +6,8 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TransportOptions } from '../http/types.js';
-import { describeAddress, TransportError } from '../h1/index.js';
+import { closedEarly, connectTarget, describeAddress, tlsOptions, unsupportedScheme } from '../h1/connect.js';
+import { noop, timerDelay, TransportError, transportError } from '../http/errors.js';
 import { WireTap } from './tap.js';
 
 export interface H2Connection {
@@ -20,36 +21,6 @@ export interface H2Connection {
   /** "host:port", for messages. */
   where: string;
 }
-
-/** A delay setTimeout accepts: at least 0, at most 2^31-1 ms. */
-export function timerDelay(ms: number): number {
-  return Math.min(Math.max(0, ms), 2_147_483_647);
-}
-
-const CERT_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_REJECTED',
-  'INVALID_CA',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-const CONNECT_HINTS: Record<string, string> = {
-  ECONNREFUSED: 'nothing listening there',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
-
-function noop(): void {}
 
 /** Destroys the session and every socket under it. Safe to call twice. */
 export function closeConnection(conn: Pick<H2Connection, 'raw' | 'tap' | 'secure'> & { session?: http2.ClientHttp2Session }): void {
@@ -66,14 +37,9 @@ export function closeConnection(conn: Pick<H2Connection, 'raw' | 'tap' | 'secure
  * connection and must closeConnection() it.
  */
 export function openH2Connection(url: URL, opts: TransportOptions, ms: number): Promise<H2Connection> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return Promise.reject(
-      new TransportError('protocol', `unsupported URL scheme ${JSON.stringify(url.protocol)} (only http: and https:)`),
-    );
-  }
-  const secureWanted = url.protocol === 'https:';
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = url.port === '' ? (secureWanted ? 443 : 80) : Number(url.port);
+  const rejected = unsupportedScheme(url);
+  if (rejected) return rejected;
+  const { host, port, secure: secureWanted } = connectTarget(url);
   const where = describeAddress(url);
 
   return new Promise<H2Connection>((resolve, reject) => {
@@ -99,14 +65,13 @@ export function openH2Connection(url: URL, opts: TransportOptions, ms: number): 
     }, timerDelay(ms));
 
     const onClose = (): void => {
-      if (phase === 'tcp') fail(new TransportError('connect', `cannot connect to ${where}: connection closed while connecting`));
-      else if (phase === 'tls') fail(new TransportError('tls', `TLS: ${where} closed the connection during the handshake`));
+      if (phase !== 'h2') fail(closedEarly(phase === 'tcp' ? 'connect' : 'tls', where));
       else fail(new TransportError('protocol', `${where} closed the connection before sending its HTTP/2 SETTINGS (does it speak HTTP/2${secureWanted ? '' : ' with prior knowledge (h2c)'}?)`));
     };
     raw.on('error', (err: NodeJS.ErrnoException) => {
-      if (phase === 'tcp') fail(connectError(err, where));
+      if (phase === 'tcp') fail(transportError(err, { where, phase: 'connect' }));
       else if (phase === 'tls') fail(tlsError(err, where));
-      else fail(new TransportError('reset', `connection to ${where} failed: ${err.code ?? err.message}`, err.code));
+      else fail(transportError(err, { where, phase: 'response', progress: 'before its HTTP/2 SETTINGS arrived' }));
     });
     raw.on('close', onClose);
 
@@ -153,18 +118,10 @@ export function openH2Connection(url: URL, opts: TransportOptions, ms: number): 
         return;
       }
       phase = 'tls';
-      const options: tls.ConnectionOptions = {
-        socket: tap as unknown as net.Socket,
-        host,
-        rejectUnauthorized: !opts.insecure,
-        ALPNProtocols: ['h2'],
-      };
-      if (!net.isIP(host)) options.servername = host;
-      if (opts.ca !== undefined) options.ca = opts.ca;
       try {
-        secure = tls.connect(options);
+        secure = tls.connect(tlsOptions(tap as unknown as net.Socket, host, opts, ['h2']));
       } catch (err) {
-        fail(tlsError(err as NodeJS.ErrnoException, where));
+        fail(tlsError(err, where));
         return;
       }
       const sock = secure;
@@ -187,22 +144,14 @@ export function openH2Connection(url: URL, opts: TransportOptions, ms: number): 
   });
 }
 
-function connectError(err: NodeJS.ErrnoException, where: string): TransportError {
-  const code = err.code ?? '';
-  if (code === 'ETIMEDOUT') return new TransportError('timeout', `cannot connect to ${where}: ETIMEDOUT`, code);
-  const hint = CONNECT_HINTS[code];
-  const detail = code ? `${code}${hint ? ` (${hint})` : ''}` : err.message;
-  return new TransportError('connect', `cannot connect to ${where}: ${detail}`, code || undefined);
-}
-
-function tlsError(err: NodeJS.ErrnoException, where: string): TransportError {
-  const code = err.code ?? '';
-  if (CERT_CODES.has(code)) return new TransportError('tls', `TLS: ${err.message} from ${where} (use --insecure or --ca)`, code);
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return new TransportError('tls', `TLS: ${where} reset the connection during the handshake (${code})`, code);
+/** A TLS handshake error; a refusal of ALPN h2 says to use the HTTP/1.1 engine. */
+function tlsError(err: unknown, where: string): TransportError {
+  if ((err as NodeJS.ErrnoException)?.code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
+    return new TransportError(
+      'tls',
+      `TLS: ${where} refused ALPN "h2" (it does not offer HTTP/2 over TLS); use the HTTP/1.1 engine for this target`,
+      'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL',
+    );
   }
-  if (code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL') {
-    return new TransportError('tls', `TLS: ${where} refused ALPN "h2" (it does not offer HTTP/2 over TLS); use the HTTP/1.1 engine for this target`, code);
-  }
-  return new TransportError('tls', `TLS handshake with ${where} failed: ${err.message}`, code || undefined);
+  return transportError(err, { where, phase: 'tls' });
 }

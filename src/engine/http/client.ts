@@ -3,6 +3,7 @@
 // followed (undici's request API does not follow them), so a 3xx is judged
 // like any other response.
 import { Agent, request as undiciRequest } from 'undici';
+import { classifyTransportError, type TransportErrorKind } from './errors.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from './types.js';
 
 export class HttpClient {
@@ -63,39 +64,21 @@ export function flattenHeaders(headers: Record<string, string | string[] | undef
   return out;
 }
 
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
-
 /** Turns undici's and node's errors into one line a user can act on. */
 export function describeTransportError(
   err: unknown,
   url: string,
   timeoutMs: number,
-): { kind: NonNullable<Exchange['errorKind']>; message: string } {
-  const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+): { kind: TransportErrorKind; message: string } {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } } | null | undefined;
   const code = e?.code ?? e?.cause?.code ?? '';
   const origin = safeOrigin(url);
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || /TIMEOUT/.test(code)) {
     return { kind: 'timeout', message: `no complete response from ${origin} within ${timeoutMs} ms` };
   }
-  if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(e?.message ?? '') || code.startsWith('ERR_SSL')) {
-    const detail = e?.cause?.message ?? e?.message ?? code;
-    return { kind: 'tls', message: `TLS failure talking to ${origin}: ${detail} (use --insecure or --ca <file> for a staging certificate)` };
-  }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) {
-    return { kind: 'connect', message: `cannot connect to ${origin}: ${code}` };
-  }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
-    return { kind: 'reset', message: `connection to ${origin} closed before a complete response (${code})` };
-  }
-  return { kind: 'protocol', message: `request to ${origin} failed: ${e?.message ?? String(err)}${code ? ` (${code})` : ''}` };
+  // undici does not say what it was doing: the phase is told by the error.
+  const { kind, message } = classifyTransportError(err, { where: origin });
+  return { kind, message };
 }
 
 function safeOrigin(url: string): string {
