@@ -6,7 +6,8 @@ import { loadFile } from '../scenario/load.js';
 import type { ScenarioMessage } from '../scenario/errors.js';
 import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
-import { parseAttackList, scopeFrom, transportOptions, type CommonFlags } from './options.js';
+import { presetForFlag } from '../scenario/presets.js';
+import { parseAttackList, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { planAll, planOptions, runOrPreview } from './run-command.js';
 import { redactorForScenarios } from '../report/redact.js';
 
@@ -30,6 +31,13 @@ const SOURCE = '(probe flags)';
 export async function probeCommand(url: string, flags: ProbeFlags): Promise<number> {
   try {
     const scope = scopeFrom(flags);
+    if (flags.preset) presetForFlag(flags.preset); // an unknown name is a usage error, as in run
+    const shard = parseShardFlag(flags.shard);
+    if (shard && shard.index > 1) {
+      // One probe is one scenario: it belongs to shard 1.
+      process.stdout.write(`shard ${shard.index}/${shard.total} has no scenario (1 in all): nothing to run\n`);
+      return EXIT.ok;
+    }
     const text = stringify(probeDocument(url, flags));
     const loaded = loadFile(SOURCE, text, { scope, ...(flags.preset ? { preset: flags.preset } : {}) });
     if (loaded.errors.length > 0) throw new FlagError(flagMessages(loaded.errors, text));
@@ -99,10 +107,25 @@ function flagMessages(errors: ScenarioMessage[], text: string): string {
   const lines = text.split('\n');
   return errors
     .map((e) => {
-      const key = /^\s*(?:- )?"?([\w-]+)"?:/.exec(lines[e.line - 1] ?? '')?.[1] ?? '';
+      const key = keyOfLine(lines, e.line - 1);
       return `${FLAG_OF[key] ?? 'probe'}: ${e.message}`;
     })
     .join('\nidemchaos: ');
+}
+
+/** The key a line sets; for a list item, the key of the list it belongs to. */
+function keyOfLine(lines: string[], index: number): string {
+  const line = lines[index] ?? '';
+  const own = /^\s*"?([\w-]+)"?:/.exec(line)?.[1];
+  if (own) return own;
+  const indent = line.search(/\S/);
+  for (let i = index - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (l.search(/\S/) < indent || (l.search(/\S/) === indent && !l.trimStart().startsWith('- '))) {
+      return /^\s*"?([\w-]+)"?:/.exec(l)?.[1] ?? '';
+    }
+  }
+  return '';
 }
 
 function parseHeaders(lines: string[]): Record<string, string> {

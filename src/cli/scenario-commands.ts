@@ -35,7 +35,11 @@ export async function initCommand(file: string | undefined, flags: { force?: boo
   const target = file ?? 'idemchaos.yaml';
   try {
     if (!flags.force && (await exists(target))) throw new FlagError(`${target} exists; pass --force to overwrite it`);
-    await writeFile(target, STARTER);
+    try {
+      await writeFile(target, STARTER);
+    } catch (err) {
+      throw new FlagError(`cannot write ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
     process.stdout.write(`wrote ${target}: edit the target, request and oracle, then run  npx idemchaos run ${target}\n`);
     return EXIT.ok;
   } catch (err) {

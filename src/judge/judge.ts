@@ -214,7 +214,8 @@ const MAX_LISTED_BODIES = 10;
 /**
  * The distinct success bodies over every burst (compared as replays are:
  * JSON regardless of key order, minus expect.ignore), most frequent first,
- * each with how many responses carried it and its first 80 characters.
+ * each with how many responses carried it and its text (up to 64 KiB: cut only
+ * after redaction, by whoever renders it, so no secret is left half-masked).
  * Each burst has its own key, so a correct API shows one body per burst.
  */
 function bodyHistogram(j: Judge, bursts: BurstObservation[]): Record<string, unknown> {
@@ -228,7 +229,7 @@ function bodyHistogram(j: Judge, bursts: BurstObservation[]): Record<string, unk
       seen.add(key);
       const entry = counts.get(key);
       if (entry) entry.responses++;
-      else counts.set(key, { responses: 1, text: e.response.body.toString('utf8').slice(0, 80) });
+      else counts.set(key, { responses: 1, text: e.response.body.subarray(0, 64 * 1024).toString('utf8') });
     }
     perBurst.push(seen.size);
   }

@@ -35,7 +35,9 @@ export function plannedRequests(plan: ScenarioPlan, scope: TemplateScope): Plann
 function plannedAttack(s: Scenario, attack: AttackPlan, scope: TemplateScope, responseOnly: boolean): PlannedAttack {
   const captures = previewCaptures(s);
   const run = (): RenderContext => ({ scope, run: newRun(), captures });
-  const reads = (runs: number) => (responseOnly ? 0 : runs * 2);
+  // Per run: one read before, and after it the settle polls (every 50 ms until the count held for settleMs).
+  const settlePolls = 1 + Math.ceil((s.effects?.settleMs ?? 0) / 50);
+  const reads = (runs: number) => (responseOnly ? 0 : runs * (1 + settlePolls));
   switch (attack.id) {
     case 'replay': {
       const req = renderOperation(s, run());
@@ -73,7 +75,7 @@ function plannedAttack(s: Scenario, attack: AttackPlan, scope: TemplateScope, re
         return [p(`cut ${cut}`, req), p('retry (same key; again while in flight, up to 10 s)', req)];
       });
       const midBody = cuts.filter((c) => c.startsWith('mid-body')).length;
-      return planned(attack.id, list, reads(cuts.length) + (responseOnly ? 0 : midBody), cuts.length, cuts.length * 2);
+      return planned(attack.id, list, reads(cuts.length) + (responseOnly ? 0 : midBody * settlePolls), cuts.length, cuts.length * 2);
     }
   }
 }

@@ -29,7 +29,8 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         reason: a.reason === undefined ? null : redact.text(a.reason),
         responseOnly: a.responseOnly,
         durationMs: a.durationMs,
-        metrics: a.metrics,
+        // Metrics quote response bodies (the concurrent attack's body histogram): redact them too.
+        metrics: redactDeep(a.metrics, redact),
         findings: a.findings.map((f) => ({
           kind: f.kind,
           message: redact.text(f.message),
@@ -55,4 +56,13 @@ export class JsonReporter implements Reporter {
     if (event.type !== 'run-end') return;
     await writeFile(this.file, JSON.stringify(jsonReport(event.result, this.tool, this.redact), null, 2) + '\n');
   }
+}
+
+function redactDeep<T>(value: T, redact: Redactor): T {
+  if (typeof value === 'string') return redact.text(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T;
+  }
+  return value;
 }
