@@ -699,7 +699,8 @@ describe('plan and scenario: engine, bursts, warm', () => {
     assert.equal(c.requests[1]!.label, 'burst 2/3: 10 duplicates, released together (engine naive), after 2 warming requests (the oracle request)');
     assert.equal(new Set(c.requests.map((r) => r.request.headers['Idempotency-Key'])).size, 3);
     assert.deepEqual(c.effects, { correct: 3, atMost: 30 });
-    // 30 duplicates, an oracle read before and after each burst, 2 warming requests each.
-    assert.equal(requestBudget(planned), 30 + 6 + 6);
+    // 30 duplicates; per burst an oracle read before and the settle polls after
+    // (1 + 300 ms / 50 ms = 7), and 2 warming requests.
+    assert.equal(requestBudget(planned), 30 + 3 * (1 + 7) + 6);
   });
 });
