@@ -16,6 +16,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { startDemo, type DemoOptions, type DemoServer } from '../../src/demo/server.js';
 import { BIN, ROOT, cli as rawCli, ordersScenario, tempDir, writeScenario, type CliResult } from '../helpers/harness.js';
+import { show, withDemo } from '../helpers/cli.js';
+import { closedPort } from '../helpers/net.js';
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -28,27 +30,8 @@ function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string;
   return rawCli(args, { ...opts, env: { GITHUB_ACTIONS: 'false', ...opts.env }, timeoutMs: opts.timeoutMs ?? RUN_TIMEOUT });
 }
 
-function show(r: CliResult): string {
-  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
-async function withDemo<T>(opts: DemoOptions, fn: (server: DemoServer) => Promise<T>): Promise<T> {
-  const server = await startDemo({ latencyMs: 20, ...opts });
-  try {
-    return await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A TCP server that only counts the connections it accepts. */
 async function connectionCounter(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {

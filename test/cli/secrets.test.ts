@@ -13,6 +13,8 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { startDemo, type DemoOptions, type DemoServer } from '../../src/demo/server.js';
 import { cli as rawCli, tempDir, writeScenario, type CliResult } from '../helpers/harness.js';
+import { show, withDemo } from '../helpers/cli.js';
+import { closedPort } from '../helpers/net.js';
 
 const SLOW = 180_000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/;
@@ -21,27 +23,8 @@ function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string 
   return rawCli(args, { ...opts, env: { GITHUB_ACTIONS: 'false', ...opts.env }, timeoutMs: 120_000 });
 }
 
-function show(r: CliResult): string {
-  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
-async function withDemo<T>(opts: DemoOptions, fn: (server: DemoServer) => Promise<T>): Promise<T> {
-  const server = await startDemo({ latencyMs: 20, ...opts });
-  try {
-    return await fn(server);
-  } finally {
-    await server.close();
-  }
-}
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every form of a secret that must never be shown, and a distinctive prefix of it in each form. */
 function forms(secret: string): Record<string, string> {
