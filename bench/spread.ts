@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'undici';
 import { lastByteBurst } from '../src/engine/h1/index.js';
 import { singlePacketBurst } from '../src/engine/h2/index.js';
-import type { HttpRequest } from '../src/engine/http/types.js';
+import type { HttpRequest } from '../src/model/http.js';
 import {
   TIMEOUT_MS,
   burstPosts,

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { mergeResults, readJsonReport } from '../report/from-json.js';
 import { Redactor } from '../report/redact.js';
-import type { RunResult } from '../judge/types.js';
+import type { RunResult } from '../model/results.js';
 import { EXIT } from './exit-codes.js';
 import { reportersFor, type ReportFlags } from './reporters.js';
 import { exitCodeOf } from './run-command.js';

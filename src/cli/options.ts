@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../scenario/duration.js';
 import { ATTACK_IDS, type AttackId } from '../scenario/types.js';
-import type { TransportOptions } from '../engine/http/types.js';
+import type { TransportOptions } from '../model/http.js';
 import { parseShard, type Shard } from '../plan/shard.js';
 import { FlagError } from './errors.js';
 import { buildScope } from '../scenario/scope.js';

@@ -7,8 +7,8 @@ import { planScenario, type PlanOptions, type ScenarioPlan } from '../plan/plan.
 import { plannedRequests, requestBudget } from '../plan/requests.js';
 import { selectShard } from '../plan/shard.js';
 import { redactorForScenarios, type Redactor } from '../report/redact.js';
-import type { TransportOptions } from '../engine/http/types.js';
-import type { RunResult } from '../judge/types.js';
+import type { TransportOptions } from '../model/http.js';
+import type { RunResult } from '../model/results.js';
 import { runPlans } from './runner.js';
 import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';

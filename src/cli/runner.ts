@@ -1,14 +1,14 @@
 // Wires the steps for `run` and `demo`: plans in, engine, judge, events out.
 // The runner decides nothing itself; it only sequences and times.
 import { HttpClient } from '../engine/http/client.js';
-import { now, type Exchange, type TransportOptions } from '../engine/http/types.js';
+import { now, type Exchange, type TransportOptions } from '../model/http.js';
 import { Oracle } from '../engine/oracle.js';
 import { executeAttack } from '../engine/execute.js';
 import { runSetup, runTeardown, type StepsEnv } from '../engine/setup.js';
 import { CannotTest, type AttackEnv } from '../engine/attacks/types.js';
 import { judge } from '../judge/judge.js';
-import { summarize, type AttackResult, type RunResult, type ScenarioResult } from '../judge/types.js';
-import { newRun, renderTarget } from '../plan/render.js';
+import { summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
+import { newRun, renderTarget } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { ReporterMultiplexer, ScenarioRef } from '../report/events.js';

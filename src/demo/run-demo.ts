@@ -15,7 +15,7 @@ import { Redactor } from '../report/redact.js';
 import { reportSetupError } from '../cli/errors.js';
 import { toolInfo } from '../cli/version.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { summarize, type RunResult, type ScenarioResult } from '../judge/types.js';
+import { summarize, type RunResult, type ScenarioResult } from '../model/results.js';
 import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from './server.js';
 import { writeFile } from 'node:fs/promises';
 

@@ -9,7 +9,8 @@ import { lastByteBurst, type BurstResult } from './h1/index.js';
 import { singlePacketBurst } from './h2/index.js';
 import { timerDelay } from './http/errors.js';
 import { HttpClient } from './http/client.js';
-import { burstLabel, now, type Exchange, type HttpRequest, type TransportOptions } from './http/types.js';
+import { burstLabel } from './http/types.js';
+import { now, type Exchange, type HttpRequest, type TransportOptions } from '../model/http.js';
 import { ENGINE_NAMES, type EngineName } from '../scenario/types.js';
 
 export { ENGINE_NAMES, type EngineName };

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { JSONPath } from 'jsonpath-plus';
 import type { Scenario } from '../scenario/types.js';
-import { inheritedHeaders, renderCommand, renderRequest, type RenderContext } from '../plan/render.js';
+import { inheritedHeaders, renderCommand, renderRequest, type RenderContext } from '../scenario/render.js';
 import type { HttpClient } from './http/client.js';
-import { now, type Exchange } from './http/types.js';
+import { now, type Exchange } from '../model/http.js';
 
 export interface OracleReading {
   count: number;

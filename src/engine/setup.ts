@@ -4,11 +4,11 @@
 // `{{ captures.NAME }}`; a failing setup step means the scenario cannot be
 // tested. Teardown failures are only warnings.
 import { isSecretHeader } from '../report/redact.js';
-import { renderStep, renderTarget, type RenderContext } from '../plan/render.js';
+import { renderStep, renderTarget, type RenderContext } from '../scenario/render.js';
 import { referencesOf } from '../scenario/template.js';
 import type { RunValues, Scenario, SetupStep, TemplateScope } from '../scenario/types.js';
 import type { HttpClient } from './http/client.js';
-import type { Exchange, HttpRequest } from './http/types.js';
+import type { Exchange, HttpRequest } from '../model/http.js';
 import { CannotTest } from './attacks/types.js';
 import { selectAll } from './oracle.js';
 

@@ -3,7 +3,7 @@
 // Location after resolving against the target, ETag when the original had one.
 import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
-import type { HttpResponse } from '../engine/http/types.js';
+import type { HttpResponse } from '../model/http.js';
 
 export interface CompareOptions {
   ignore: string[];

@@ -1,10 +1,10 @@
 // Building blocks of the judging rules: one finding per violated rule, with
 // the evidence that shows it.
 import { statusIn } from '../scenario/status.js';
-import type { Exchange } from '../engine/http/types.js';
+import type { Exchange } from '../model/http.js';
 import type { Run } from '../engine/attacks/types.js';
 import type { Expectations, StatusSet } from '../scenario/types.js';
-import type { Evidence, Finding, FindingKind, OracleCounts } from './types.js';
+import type { Evidence, Finding, FindingKind, OracleCounts } from '../model/results.js';
 
 /** Collects findings, merging repeats of a rule into one finding. */
 export class Findings {

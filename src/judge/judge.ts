@@ -12,7 +12,7 @@ import type {
   ReuseObservation,
   Run,
 } from '../engine/attacks/types.js';
-import type { Exchange } from '../engine/http/types.js';
+import type { Exchange } from '../model/http.js';
 import type { Scenario } from '../scenario/types.js';
 import { formatStatusSet } from '../scenario/status.js';
 import { compareResponses, normalizedBody } from './compare.js';
@@ -27,7 +27,7 @@ import {
   plural,
   status,
 } from './findings.js';
-import { FINDING_KINDS, type Evidence, type Finding } from './types.js';
+import { FINDING_KINDS, type Evidence, type Finding } from '../model/results.js';
 
 export interface Judgement {
   findings: Finding[];

@@ -1,10 +1,10 @@
 // What a run would send, without sending it: the requests of each attack, and
 // how many side effects they may create. `--dry-run` prints it and
 // `--max-requests` checks the budget against it.
-import type { HttpRequest } from '../engine/http/types.js';
+import type { HttpRequest } from '../model/http.js';
 import type { Scenario, TemplateScope } from '../scenario/types.js';
 import { changedPayload, type AttackPlan, type ScenarioPlan } from './plan.js';
-import { inheritedHeaders, newRun, previewCaptures, renderOperation, renderRequest, type RenderContext } from './render.js';
+import { inheritedHeaders, newRun, previewCaptures, renderOperation, renderRequest, type RenderContext } from '../scenario/render.js';
 import { renderValue } from '../scenario/template.js';
 
 export interface PlannedRequest {

@@ -1,8 +1,8 @@
 // One stream of run events, fanned out to every reporter. A reporter that
 // throws is reported once and dropped; the run and the other reporters go on.
 import type { AttackId } from '../scenario/types.js';
-import type { Exchange } from '../engine/http/types.js';
-import type { AttackResult, RunResult, ScenarioResult } from '../judge/types.js';
+import type { Exchange } from '../model/http.js';
+import type { AttackResult, RunResult, ScenarioResult } from '../model/results.js';
 
 export interface ScenarioRef {
   name: string;

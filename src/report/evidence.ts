@@ -1,7 +1,7 @@
 // Exchanges as plain, redacted data: what the JSON report stores and what the
 // terminal prints. Bodies are cut at a limit, with a note saying so.
-import type { Exchange } from '../engine/http/types.js';
-import type { Evidence } from '../judge/types.js';
+import type { Exchange } from '../model/http.js';
+import type { Evidence } from '../model/results.js';
 import type { Redactor } from './redact.js';
 
 export interface BodyRecord {

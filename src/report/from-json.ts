@@ -3,8 +3,8 @@
 // reporter again. Bodies become Buffers again and timestamps epoch ms, chosen
 // so that writing the result out with `jsonReport` reproduces the input.
 import { constants } from 'node:buffer';
-import type { Exchange } from '../engine/http/types.js';
-import { FINDING_KINDS, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../judge/types.js';
+import type { Exchange } from '../model/http.js';
+import { FINDING_KINDS, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../model/results.js';
 import { ATTACK_IDS, type AttackId } from '../scenario/types.js';
 import type { BodyRecord } from './evidence.js';
 

@@ -3,7 +3,7 @@
 // tested, and the Markdown summary appended to $GITHUB_STEP_SUMMARY.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ScenarioResult } from '../judge/types.js';
+import type { ScenarioResult } from '../model/results.js';
 import type { Reporter, RunEvent } from './events.js';
 import { markdownSummary } from './markdown.js';
 import type { Redactor } from './redact.js';

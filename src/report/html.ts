@@ -5,7 +5,7 @@
 // resource of any kind; everything that came from the run is HTML-escaped.
 import { writeFile } from 'node:fs/promises';
 import { ATTACK_IDS } from '../scenario/types.js';
-import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../judge/types.js';
+import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';

@@ -1,7 +1,7 @@
 // The machine-readable report (`--report-json`). Fields are only ever added,
 // never removed or renamed: CI pipelines parse this.
 import { writeFile } from 'node:fs/promises';
-import type { RunResult } from '../judge/types.js';
+import type { RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';

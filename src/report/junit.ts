@@ -4,7 +4,7 @@
 // so a testcase's location (file:line) is written into its failure text and
 // its <system-out> instead.
 import { writeFile } from 'node:fs/promises';
-import type { AttackResult, Finding, RunResult, ScenarioResult } from '../judge/types.js';
+import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';

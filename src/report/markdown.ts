@@ -3,7 +3,7 @@
 // and diff, and why anything could not be tested.
 import { writeFile } from 'node:fs/promises';
 import { ATTACK_IDS } from '../scenario/types.js';
-import type { AttackResult, RunResult } from '../judge/types.js';
+import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';

@@ -3,7 +3,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { ATTACK_IDS } from '../scenario/types.js';
-import type { AttackResult, RunResult, Verdict } from '../judge/types.js';
+import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';

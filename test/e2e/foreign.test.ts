@@ -18,7 +18,7 @@ import path from 'node:path';
 import { startExpressOrders, type ExpressOrdersOptions } from '../fixtures/express-orders.js';
 import { cli, ROOT, runScenarioFile, verdicts, writeScenario } from '../helpers/harness.js';
 import type { AttackId } from '../../src/scenario/types.js';
-import type { RunResult } from '../../src/judge/types.js';
+import type { RunResult } from '../../src/model/results.js';
 
 const YAML_REL = path.join('test', 'fixtures', 'express-orders.yaml');
 const YAML = path.join(ROOT, YAML_REL);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { Exchange, HttpRequest } from '../../src/engine/http/types.js';
+import type { Exchange, HttpRequest } from '../../src/model/http.js';
 import {
   ParseError,
   ResponseParser,

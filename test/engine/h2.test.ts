@@ -6,7 +6,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
-import type { Exchange, HttpRequest } from '../../src/engine/http/types.js';
+import type { Exchange, HttpRequest } from '../../src/model/http.js';
 import { MAX_FINAL_FRAMES_PER_WRITE, singlePacketBurst, type H2BurstResult } from '../../src/engine/h2/index.js';
 import { close, closedPort, listen, selfSignedCert, waitFor } from '../helpers/net.js';
 

@@ -10,7 +10,7 @@ import { planScenario } from '../../src/plan/plan.js';
 import { runPlans } from '../../src/cli/runner.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import type { AttackId, TemplateScope } from '../../src/scenario/types.js';
-import type { RunResult } from '../../src/judge/types.js';
+import type { RunResult } from '../../src/model/results.js';
 
 export async function tempDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'idemchaos-test-'));

@@ -1,7 +1,7 @@
 // Replay comparison and the small finding helpers, on hand-built responses.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Exchange, HttpResponse } from '../../src/engine/http/types.js';
+import type { Exchange, HttpResponse } from '../../src/model/http.js';
 import { compareResponses, parseJson } from '../../src/judge/compare.js';
 import { checkStatus, checkStatuses, Findings, missingReplayHeader } from '../../src/judge/findings.js';
 import { parseStatusSet } from '../../src/scenario/status.js';

@@ -12,9 +12,9 @@ import type {
   Run,
 } from '../../src/engine/attacks/types.js';
 import type { CutPoint } from '../../src/engine/h1/index.js';
-import type { Exchange } from '../../src/engine/http/types.js';
+import type { Exchange } from '../../src/model/http.js';
 import { judge, type Judgement } from '../../src/judge/judge.js';
-import type { Finding, FindingKind } from '../../src/judge/types.js';
+import type { Finding, FindingKind } from '../../src/model/results.js';
 import type { AfterExpiry, EffectsSpec, Expectations, Scenario } from '../../src/scenario/types.js';
 import { expectations, orderScenario } from '../helpers/builders.js';
 

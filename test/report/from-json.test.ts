@@ -8,8 +8,8 @@ import { mergeResults, readJsonReport, ReportFormatError } from '../../src/repor
 import { JsonReporter, jsonReport } from '../../src/report/json.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/report/redact.js';
-import { summarize, type RunResult } from '../../src/judge/types.js';
-import type { Exchange } from '../../src/engine/http/types.js';
+import { summarize, type RunResult } from '../../src/model/results.js';
+import type { Exchange } from '../../src/model/http.js';
 import { tempDir } from '../helpers/harness.js';
 import { bigText, handcraftedResult, realRun, SECRET } from './results.js';
 

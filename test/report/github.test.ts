@@ -7,7 +7,7 @@ import path from 'node:path';
 import { GithubReporter, STEP_SUMMARY_LIMIT, workspacePath } from '../../src/report/github.js';
 import { ReporterMultiplexer, type RunEvent } from '../../src/report/events.js';
 import { Redactor } from '../../src/report/redact.js';
-import type { RunResult } from '../../src/judge/types.js';
+import type { RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET } from './results.js';
 

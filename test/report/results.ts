@@ -3,8 +3,8 @@
 // and a handcrafted one for edge cases no real run produces on demand.
 import { readFile } from 'node:fs/promises';
 import { startDemo, type DemoMode } from '../../src/demo/server.js';
-import { summarize, type RunResult, type ScenarioResult } from '../../src/judge/types.js';
-import type { Exchange } from '../../src/engine/http/types.js';
+import { summarize, type RunResult, type ScenarioResult } from '../../src/model/results.js';
+import type { Exchange } from '../../src/model/http.js';
 import { ordersScenario, runScenarioFile, writeScenario } from '../helpers/harness.js';
 import { closedPort } from '../helpers/net.js';
 

@@ -7,7 +7,7 @@ import { ReporterMultiplexer, type RunEvent } from '../../src/report/events.js';
 import { jsonReport } from '../../src/report/json.js';
 import { redactorForScenarios } from '../../src/report/redact.js';
 import type { AttackId, TemplateScope } from '../../src/scenario/types.js';
-import type { RunResult } from '../../src/judge/types.js';
+import type { RunResult } from '../../src/model/results.js';
 import { verdicts, writeScenario } from '../helpers/harness.js';
 import { startAuthServer } from './auth-server.js';
 

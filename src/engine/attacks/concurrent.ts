@@ -3,9 +3,9 @@
 // bursts, each with a fresh key and run.id, because a race that wins only
 // sometimes is still a race.
 import { resolveEngine, type BurstEngine } from '../engines.js';
-import { inheritedHeaders, renderRequest } from '../../plan/render.js';
+import { inheritedHeaders, renderRequest } from '../../scenario/render.js';
 import { statusIn } from '../../scenario/status.js';
-import type { Exchange, HttpRequest } from '../http/types.js';
+import type { Exchange, HttpRequest } from '../../model/http.js';
 import { finishRun, startRun } from './run.js';
 import { CannotTest, type AttackEnv, type BurstObservation, type ConcurrentObservation, type Run } from './types.js';
 import type { AttackConfigs } from '../../scenario/types.js';

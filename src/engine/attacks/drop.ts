@@ -4,7 +4,7 @@
 import { statusIn } from '../../scenario/status.js';
 import { cutExchange, type CutPoint } from '../h1/index.js';
 import { sleep } from '../oracle.js';
-import { now, type Exchange } from '../http/types.js';
+import { now, type Exchange } from '../../model/http.js';
 import { finishRun, requireResponse, send, startRun } from './run.js';
 import { CannotTest, type AttackEnv, type DropCutObservation, type DropObservation } from './types.js';
 import type { AttackConfigs, DropPoint } from '../../scenario/types.js';

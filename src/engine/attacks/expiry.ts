@@ -3,7 +3,7 @@
 // follow `expect.afterExpiry`.
 import { finishRun, requireSuccess, send, startRun } from './run.js';
 import { sleep } from '../oracle.js';
-import { now } from '../http/types.js';
+import { now } from '../../model/http.js';
 import type { AttackEnv, ExpiryKeyObservation, ExpiryObservation } from './types.js';
 import type { AttackConfigs } from '../../scenario/types.js';
 

@@ -1,6 +1,6 @@
 // reuse: after the first request completed, the same key with another payload.
 import { changedPayload } from '../../plan/plan.js';
-import { renderOperation } from '../../plan/render.js';
+import { renderOperation } from '../../scenario/render.js';
 import { renderValue } from '../../scenario/template.js';
 import { finishRun, requireSuccess, send, startRun } from './run.js';
 import type { AttackEnv, ReuseObservation } from './types.js';

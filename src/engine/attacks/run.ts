@@ -1,9 +1,9 @@
 // Shared steps of every attack: open a run (fresh key and run.id, oracle
 // before), send through the plain client, close the run (oracle after).
 import { statusIn } from '../../scenario/status.js';
-import { newRun, renderOperation, type RenderContext } from '../../plan/render.js';
+import { newRun, renderOperation, type RenderContext } from '../../scenario/render.js';
 import { OracleError } from '../oracle.js';
-import type { Exchange, HttpRequest } from '../http/types.js';
+import type { Exchange, HttpRequest } from '../../model/http.js';
 import { CannotTest, type AttackEnv, type Run } from './types.js';
 
 export async function startRun(env: AttackEnv, body?: (run: Run) => unknown): Promise<Run> {

@@ -1,9 +1,9 @@
 // What each attack observed: plain data handed to the judge. Executors decide
 // nothing about verdicts; they only fire requests and read the oracle.
 import type { HttpClient } from '../http/client.js';
-import type { Exchange, HttpRequest, TransportOptions } from '../http/types.js';
+import type { Exchange, HttpRequest, TransportOptions } from '../../model/http.js';
 import type { Oracle, OracleReading } from '../oracle.js';
-import type { RenderContext } from '../../plan/render.js';
+import type { RenderContext } from '../../scenario/render.js';
 import type { Scenario, TemplateScope } from '../../scenario/types.js';
 import type { CutPoint } from '../h1/index.js';
 

@@ -3,7 +3,8 @@
 // The server sees N requests complete within (roughly) one scheduling quantum,
 // which is what exposes check-then-act races in idempotency stores.
 import { timerDelay, TransportError } from '../http/errors.js';
-import { burstExchanges, now, transportOptions, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { burstExchanges, transportOptions } from '../http/types.js';
+import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { openConnection, type Connection } from './connect.js';
 import { ResponseCollector, destroyConnection, encodeRequest, failExchange } from './exchange.js';
 import { serializeRequest } from './serialize.js';

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { noop, timerDelay, TransportError, transportError } from '../http/errors.js';
-import type { TransportOptions } from '../http/types.js';
+import type { TransportOptions } from '../../model/http.js';
 
 export interface Connection {
   /** The TCP socket: reset this one to cut the connection. */

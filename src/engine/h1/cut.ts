@@ -3,7 +3,8 @@
 // link would. The reset is done on the raw TCP socket (also under TLS), so the
 // server sees an RST, not a polite close.
 import { timerDelay, TransportError } from '../http/errors.js';
-import { now, transportOptions, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
+import { transportOptions } from '../http/types.js';
 import { openConnection, type Connection } from './connect.js';
 import { encodeRequest, ResponseCollector, failExchange } from './exchange.js';
 import { serializeRequestParts } from './serialize.js';

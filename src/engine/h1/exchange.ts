@@ -1,6 +1,6 @@
 // One request over one fresh connection, plus the response-reading machinery
 // the burst and cut modes share with it.
-import { now, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { classifyTransportError, timerDelay, TransportError } from '../http/errors.js';
 import { openConnection, type Connection } from './connect.js';
 import { ParseError, ResponseParser } from './parser.js';

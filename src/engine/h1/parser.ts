@@ -9,7 +9,7 @@
 //
 // The parser keeps references to the chunks it is fed until the response is
 // complete, so callers must not reuse those buffers.
-import type { HttpResponse } from '../http/types.js';
+import type { HttpResponse } from '../../model/http.js';
 
 /** Upper bound for a header section (status line + fields), and for the trailer section. */
 export const MAX_HEADER_BYTES = 64 * 1024;

@@ -1,7 +1,7 @@
 // Turns an HttpRequest into the exact bytes we put on the wire. We write them
 // ourselves (rather than through node:http) so that callers can hold back the
 // final byte, or stop in the middle of the body, at a byte they choose.
-import type { HttpRequest } from '../http/types.js';
+import type { HttpRequest } from '../../model/http.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

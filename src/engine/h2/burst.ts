@@ -8,7 +8,8 @@ import http2 from 'node:http2';
 import type { BurstResult } from '../h1/index.js';
 import { encodeRequest, failExchange } from '../h1/index.js';
 import { timerDelay, TransportError } from '../http/errors.js';
-import { burstExchanges, now, transportOptions, type Exchange, type HttpRequest, type TransportOptions } from '../http/types.js';
+import { burstExchanges, transportOptions } from '../http/types.js';
+import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { closeConnection, openH2Connection, type H2Connection } from './connect.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 

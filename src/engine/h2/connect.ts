@@ -5,7 +5,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { TransportOptions } from '../http/types.js';
+import type { TransportOptions } from '../../model/http.js';
 import { closedEarly, connectTarget, describeAddress, tlsOptions, unsupportedScheme } from '../h1/connect.js';
 import { noop, timerDelay, TransportError, transportError } from '../http/errors.js';
 import { WireTap } from './tap.js';

@@ -1,7 +1,7 @@
 // HttpRequest headers → HTTP/2 request headers, and HTTP/2 response headers →
 // the engine's plain lower-cased object.
 import type http2 from 'node:http2';
-import type { HttpRequest } from '../http/types.js';
+import type { HttpRequest } from '../../model/http.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

@@ -4,7 +4,7 @@
 // like any other response.
 import { Agent, request as undiciRequest } from 'undici';
 import { classifyTransportError, type TransportErrorKind } from './errors.js';
-import { now, type Exchange, type HttpRequest, type TransportOptions } from './types.js';
+import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 
 export class HttpClient {
   private readonly agent: Agent;

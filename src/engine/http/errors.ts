@@ -1,7 +1,7 @@
 // Transport failures, told the same way by every transport (raw HTTP/1.1,
 // HTTP/2, undici): what kind of failure a socket or TLS error is, and one line
 // a user can act on.
-import type { Exchange } from './types.js';
+import type { Exchange } from '../../model/http.js';
 
 export type TransportErrorKind = Exclude<NonNullable<Exchange['errorKind']>, 'cut'>;
 

@@ -2,9 +2,9 @@
 // Everything renders once per run, so duplicates and retries of that run are
 // byte-identical.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { HttpRequest } from '../engine/http/types.js';
-import type { RequestTemplate, RunValues, Scenario, TemplateScope } from '../scenario/types.js';
-import { renderString, renderValue, shellQuote } from '../scenario/template.js';
+import type { HttpRequest } from '../model/http.js';
+import type { RequestTemplate, RunValues, Scenario, TemplateScope } from './types.js';
+import { renderString, renderValue, shellQuote } from './template.js';
 
 export interface RenderContext {
   scope: TemplateScope;

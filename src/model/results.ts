@@ -1,7 +1,6 @@
 // What a judged attack looks like: the plain result the runner hands to every
 // reporter. Reporters render these and never touch the network.
-import type { Exchange } from '../engine/http/types.js';
-import type { AttackId } from '../scenario/types.js';
+import type { Exchange } from './http.js';
 
 export const FINDING_KINDS = [
   'server-error',
@@ -38,7 +37,7 @@ export interface Finding {
 }
 
 export interface AttackResult {
-  attack: AttackId;
+  attack: string;
   verdict: Verdict;
   /** Why it was skipped or could not be tested; a one-line summary otherwise. */
   reason?: string;
@@ -60,7 +59,7 @@ export interface ScenarioResult {
   target: string;
   attacks: AttackResult[];
   /** Line of each attack's entry under `attacks:`, for CI annotations. */
-  attackLines?: Partial<Record<AttackId, number>>;
+  attackLines?: Record<string, number>;
   /** Set when the scenario as a whole could not be tested. */
   error?: string;
 }

@@ -1,0 +1,52 @@
+// The one contract between the transports and everything above them: a
+// transport (raw HTTP/1.1, HTTP/2, undici) turns an HttpRequest into an
+// Exchange; attacks, the judge and the reporters only ever see Exchanges.
+
+export type Headers = Record<string, string>;
+
+export interface HttpRequest {
+  method: string;
+  /** Absolute URL (http: or https:). */
+  url: string;
+  /** Header names as the scenario spelled them; values already rendered. */
+  headers: Headers;
+  body?: Buffer;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-cased names; repeated headers joined with ", " (set-cookie with "\n"). */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** One request and whatever came back, with client-side timestamps (epoch ms, sub-ms precision). */
+export interface Exchange {
+  /** What this request was for, e.g. "original", "retry", "burst 3/20". */
+  label: string;
+  request: HttpRequest;
+  response?: HttpResponse;
+  /** Transport failure or deliberate cut; absent when a full response arrived. */
+  error?: string;
+  /** Error class, so callers can tell "could not reach" from "cut on purpose". */
+  errorKind?: 'connect' | 'tls' | 'timeout' | 'reset' | 'protocol' | 'cut';
+  startedAt: number;
+  /** When the final request byte was handed to the socket. */
+  sentAt?: number;
+  firstByteAt?: number;
+  endedAt?: number;
+}
+
+export interface TransportOptions {
+  /** Bound for the whole exchange, connect included. */
+  timeoutMs: number;
+  /** Accept any certificate (staging with self-signed certs). */
+  insecure?: boolean;
+  /** Extra CA certificates, PEM. */
+  ca?: string | Buffer;
+}
+
+/** Wall-clock epoch ms with the sub-millisecond resolution of performance.now(). */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
