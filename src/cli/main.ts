@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, EXIT_CODES_HELP, FLAGS_HELP } from './exit-codes.js';
 import { toolInfo } from './version.js';
+import { schemaAttackIds } from '../scenario/schema-file.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 // Kept here, not imported, so --help loads nothing but commander.
@@ -100,7 +101,7 @@ function buildProgram(): Command {
     .description('start the embedded demo API once per bug mode and show what idemchaos finds in each (exits 0 when the demo ran)')
     .option('--report-json <file>', 'write the JSON report of every mode to this file')
     .action(async (opts) => {
-      const { demoCommand } = await import('../demo/run-demo.js');
+      const { demoCommand } = await import('./demo-command.js');
       process.exitCode = await demoCommand(opts);
     });
 
@@ -112,7 +113,7 @@ function buildProgram(): Command {
     .option('--latency <duration>', 'simulated work per created order', '50ms')
     .option('--ttl <duration>', 'how long keys are kept', '2s')
     .action(async (opts) => {
-      const { serveDemoCommand } = await import('../demo/run-demo.js');
+      const { serveDemoCommand } = await import('./demo-command.js');
       process.exitCode = await serveDemoCommand(opts);
     });
   return program;
@@ -133,7 +134,7 @@ function commonRunOptions(cmd: Command): Command {
     .option('--secret <NAME=VALUE>', 'set {{ secrets.NAME }}, never shown in any output (repeatable; also IDEMCHAOS_SECRET_<NAME>)', collect)
     .option('--env-file <file>', 'read {{ env.* }} values from a dotenv file (the real environment wins)')
     .option('--preset <name>', `contract preset: ${PRESET_LIST} (a scenario's own preset: wins)`)
-    .option('--attack <ids>', 'run only these attacks, comma-separated: replay,concurrent,reuse,expiry,drop')
+    .option('--attack <ids>', `run only these attacks, comma-separated: ${schemaAttackIds().join(',')}`)
     .option('--engine <name>', 'how concurrent bursts are sent: auto (h2 when an https target offers it, else h1), h1, h2, naive')
     .option('--requests <n>', 'duplicates per concurrent burst, 1 to 1000 (default 20)')
     .option('--report-json <file>', 'write the JSON report to this file');

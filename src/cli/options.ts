@@ -1,7 +1,7 @@
 // Flags shared by `run` and `probe`, parsed into what the steps need.
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../scenario/duration.js';
-import { ATTACK_IDS, type AttackId } from '../scenario/types.js';
+import { ATTACK_IDS, type AttackId } from '../attacks/index.js';
 import type { TransportOptions } from '../model/http.js';
 import { parseShard, type Shard } from '../plan/shard.js';
 import { FlagError } from './errors.js';

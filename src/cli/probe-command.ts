@@ -2,7 +2,7 @@
 // a scenario document that goes through the same loader, planner, engine and
 // judge as a file would, so a probe and a scenario can never disagree.
 import { stringify } from 'yaml';
-import { loadFile } from '../scenario/load.js';
+import { loadFile } from '../run/load.js';
 import type { ScenarioMessage } from '../scenario/errors.js';
 import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';

@@ -1,15 +1,16 @@
 // `idemchaos run`: scenario files → plans → runner → reporters → exit code.
 import { findScenarioFiles } from '../scenario/discover.js';
 import { formatMessages, type ScenarioMessage } from '../scenario/errors.js';
-import { loadScenarios } from '../scenario/load.js';
-import type { AttackId, EngineName, Scenario, TemplateScope } from '../scenario/types.js';
+import { loadScenarios } from '../run/load.js';
+import type { AttackId } from '../attacks/index.js';
+import type { EngineName, Scenario, TemplateScope } from '../scenario/types.js';
 import { planScenario, type PlanOptions, type ScenarioPlan } from '../plan/plan.js';
 import { plannedRequests, requestBudget } from '../plan/requests.js';
 import { selectShard } from '../plan/shard.js';
 import { redactorForScenarios, type Redactor } from '../report/redact.js';
 import type { TransportOptions } from '../model/http.js';
 import type { RunResult } from '../model/results.js';
-import { runPlans } from './runner.js';
+import { runPlans } from '../run/pipeline.js';
 import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
@@ -84,7 +85,7 @@ export async function runOrPreview(
     process.stdout.write(dryRunText(plans, scope, redact));
     return EXIT.ok;
   }
-  const result = await runPlans(plans, { scope, transport, redact }, reportersFor(flags, redact));
+  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, reportersFor(flags, redact));
   return exitCodeOf(result);
 }
 

@@ -1,7 +1,7 @@
 // Scenario files as a first-class format: `init`, `validate`, `schema`.
 import { writeFile, access } from 'node:fs/promises';
 import { findScenarioFiles } from '../scenario/discover.js';
-import { loadScenarios } from '../scenario/load.js';
+import { loadScenarios } from '../run/load.js';
 import { formatMessages } from '../scenario/errors.js';
 import { schemaText } from '../scenario/schema.js';
 import { EXIT } from './exit-codes.js';

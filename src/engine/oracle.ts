@@ -22,6 +22,12 @@ export interface OracleReading {
   unsettled?: boolean;
 }
 
+/** The oracle's readings around one attack run: verdicts use the difference. */
+export interface OracleWindow {
+  before?: OracleReading;
+  after?: OracleReading;
+}
+
 /** The oracle could not be read: the attack cannot be judged ("could not test"). */
 export class OracleError extends Error {
   constructor(message: string, readonly exchange?: Exchange) {
@@ -31,6 +37,11 @@ export class OracleError extends Error {
 
 const POLL_MS = 50;
 const SETTLE_BOUND_MS = 10_000;
+
+/** Reads one settle makes at the least: the first, then one per poll until the count held for settleMs. */
+export function settleReads(settleMs: number): number {
+  return 1 + Math.ceil(settleMs / POLL_MS);
+}
 
 export class Oracle {
   constructor(
@@ -67,19 +78,21 @@ export class Oracle {
   }
 
   /**
-   * Reads until the count has held still for `effects.settle` (polling every
-   * 50 ms, bounded at 10 s), so effects that land after the response count.
+   * Reads until the count has held still for `effects.settle`: polls 50 ms
+   * apart, as many in a row with the same count as fit in the settle time
+   * (bounded at 10 s), so effects that land after the response count and a
+   * stable count costs exactly `settleReads(settleMs)` reads.
    */
   async settle(ctx: RenderContext): Promise<OracleReading> {
     const settleMs = this.scenario.effects!.settleMs;
+    const polls = settleReads(settleMs) - 1;
     const start = now();
     let last = await this.read(ctx);
-    let stableSince = now();
-    while (now() - stableSince < settleMs) {
+    for (let same = 0; same < polls; ) {
       if (now() - start >= SETTLE_BOUND_MS) return { ...last, unsettled: true };
       await sleep(Math.min(POLL_MS, settleMs));
       const next = await this.read(ctx);
-      if (next.count !== last.count) stableSince = now();
+      same = next.count === last.count ? same + 1 : 0;
       last = next;
     }
     return last;

@@ -9,7 +9,7 @@ import { referencesOf } from '../scenario/template.js';
 import type { RunValues, Scenario, SetupStep, TemplateScope } from '../scenario/types.js';
 import type { HttpClient } from './http/client.js';
 import type { Exchange, HttpRequest } from '../model/http.js';
-import { CannotTest } from './attacks/types.js';
+import { CannotTest } from '../model/errors.js';
 import { selectAll } from './oracle.js';
 
 /** Capture names whose values are secrets (a login's token must never show). */

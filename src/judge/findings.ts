@@ -2,7 +2,7 @@
 // the evidence that shows it.
 import { statusIn } from '../scenario/status.js';
 import type { Exchange } from '../model/http.js';
-import type { Run } from '../engine/attacks/types.js';
+import type { OracleWindow } from '../engine/oracle.js';
 import type { Expectations, StatusSet } from '../scenario/types.js';
 import type { Evidence, Finding, FindingKind, OracleCounts } from '../model/results.js';
 
@@ -20,10 +20,6 @@ export class Findings {
     for (const e of evidence.exchanges) if (!existing.evidence.exchanges.includes(e)) existing.evidence.exchanges.push(e);
     if (evidence.diff) existing.evidence.diff = [...(existing.evidence.diff ?? []), ...evidence.diff];
     existing.evidence.oracle ??= evidence.oracle;
-  }
-
-  has(kind: FindingKind): boolean {
-    return this.byKind.has(kind);
   }
 
   list(): Finding[] {
@@ -81,7 +77,7 @@ export function checkStatuses(findings: Findings, exchanges: Exchange[], allowed
 }
 
 /** The oracle's before/after counts of a run; undefined without an oracle. */
-export function counts(run: Run): OracleCounts | undefined {
+export function counts(run: OracleWindow): OracleCounts | undefined {
   if (!run.before || !run.after) return undefined;
   const c: OracleCounts = { before: run.before.count, after: run.after.count };
   if (run.after.ids) c.ids = run.after.ids;
@@ -89,7 +85,7 @@ export function counts(run: Run): OracleCounts | undefined {
 }
 
 /** New side effects during the run; undefined without an oracle. */
-export function effectsOf(run: Run): number | undefined {
+export function effectsOf(run: OracleWindow): number | undefined {
   const c = counts(run);
   return c ? c.after - c.before : undefined;
 }

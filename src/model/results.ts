@@ -36,6 +36,27 @@ export interface Finding {
   evidence: Evidence;
 }
 
+/** When one request of a burst was released and answered, in ms from the burst's first release: the HTML report draws it. */
+export interface TimelinePoint {
+  request: number;
+  /** 0: no response. */
+  status: number;
+  releasedMs: number;
+  firstByteMs?: number;
+  endedMs?: number;
+}
+
+/**
+ * The metrics every reporter may read. Each attack's metrics extend these
+ * with fields of its own, which only that attack's `describe` reads.
+ */
+export interface AttackMetrics {
+  /** Requests the attack sent (oracle reads aside). */
+  requestsSent?: number;
+  /** One timeline per burst, for attacks that release bursts. */
+  timelines?: TimelinePoint[][];
+}
+
 export interface AttackResult {
   attack: string;
   verdict: Verdict;
@@ -43,7 +64,7 @@ export interface AttackResult {
   reason?: string;
   responseOnly: boolean;
   durationMs: number;
-  metrics: Record<string, unknown>;
+  metrics: AttackMetrics;
   findings: Finding[];
   /** For `error`: what could not be tested, with the exchanges that show it. */
   errorEvidence?: Evidence;

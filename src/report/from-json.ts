@@ -2,19 +2,21 @@
 // reports can be merged (`idemchaos merge-reports`) and rendered by every
 // reporter again. Bodies become Buffers again and timestamps epoch ms, chosen
 // so that writing the result out with `jsonReport` reproduces the input.
+import { IdemchaosError } from '../model/errors.js';
 import { constants } from 'node:buffer';
 import type { Exchange } from '../model/http.js';
 import { FINDING_KINDS, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../model/results.js';
-import { ATTACK_IDS, type AttackId } from '../scenario/types.js';
+import { attackById, ATTACK_IDS, type AttackId } from '../attacks/index.js';
+import type { AttackMetrics } from '../model/results.js';
+import AjvModule, { type ValidateFunction } from 'ajv';
 import type { BodyRecord } from './evidence.js';
 
-export class ReportFormatError extends Error {
+export class ReportFormatError extends IdemchaosError {
   constructor(
     readonly file: string,
     readonly detail: string,
   ) {
-    super(`${file} is not an idemchaos JSON report: ${detail}`);
-    this.name = 'ReportFormatError';
+    super('usage', `${file} is not an idemchaos JSON report: ${detail}`);
   }
 }
 
@@ -144,13 +146,44 @@ function readAttack(r: Reader, v: unknown, at: string): AttackResult {
     verdict,
     responseOnly: r.boolean(o.responseOnly, `${at}.responseOnly`),
     durationMs: r.number(o.durationMs, `${at}.durationMs`),
-    metrics: r.object(o.metrics, `${at}.metrics`),
+    metrics: readMetrics(r, o.metrics, attack, verdict, `${at}.metrics`),
     findings: r.array(o.findings, `${at}.findings`).map((f, i) => readFinding(r, f, `${at}.findings[${i}]`)),
   };
   if (o.reason !== null && o.reason !== undefined) out.reason = r.string(o.reason, `${at}.reason`);
   if (o.errorEvidence !== undefined) out.errorEvidence = readEvidence(r, o.errorEvidence, `${at}.errorEvidence`);
   if (o.unreachable !== undefined) out.unreachable = r.boolean(o.unreachable, `${at}.unreachable`);
   return out;
+}
+
+/** The metrics every attack shares, and each judged attack's own (its `metricsSchema`). */
+const SHARED_METRICS = {
+  type: 'object',
+  properties: {
+    requestsSent: { type: 'number' },
+    timelines: {
+      type: 'array',
+      items: { type: 'array', items: { type: 'object', required: ['request', 'status', 'releasedMs'], properties: { request: { type: 'number' }, status: { type: 'number' }, releasedMs: { type: 'number' } } } },
+    },
+  },
+};
+const metricValidators = new Map<string, ValidateFunction>();
+
+function readMetrics(r: Reader, v: unknown, attack: AttackId, verdict: string, at: string): AttackMetrics {
+  const metrics = r.object(v, at);
+  // Only a judged attack has metrics of its own; skipped and failed-to-test ones carry {} or the request count.
+  const judged = verdict === 'pass' || verdict === 'fail';
+  const own = judged ? attackById(attack)!.metricsSchema : {};
+  const key = `${attack}:${judged}`;
+  let validate = metricValidators.get(key);
+  if (!validate) {
+    validate = new AjvModule.default({ allErrors: false, allowUnionTypes: true }).compile({ allOf: [SHARED_METRICS, own] });
+    metricValidators.set(key, validate);
+  }
+  if (!validate(metrics)) {
+    const e = validate.errors![0]!;
+    r.fail(`${at}${e.instancePath.replace(/\//g, '.')}`, e.message ?? 'invalid');
+  }
+  return metrics as AttackMetrics;
 }
 
 function readFinding(r: Reader, v: unknown, at: string): Finding {

@@ -4,7 +4,8 @@
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScenarioResult } from '../model/results.js';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter } from './events.js';
+import type { RunEvent } from '../model/events.js';
 import { markdownSummary } from './markdown.js';
 import type { Redactor } from './redact.js';
 

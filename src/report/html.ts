@@ -4,10 +4,11 @@
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
 import { writeFile } from 'node:fs/promises';
-import { ATTACK_IDS } from '../scenario/types.js';
-import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/results.js';
+import { ATTACK_IDS, attackById, describeMetrics } from '../attacks/index.js';
+import type { AttackMetrics, AttackResult, RunResult, ScenarioResult, TimelinePoint, Verdict } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter } from './events.js';
+import type { RunEvent } from '../model/events.js';
 import type { Redactor } from './redact.js';
 
 export const HTML_BODY_LIMIT = 16 * 1024;
@@ -36,15 +37,6 @@ export class HtmlReporter implements Reporter {
   }
 }
 
-/** One point of a concurrent burst, as `metrics.timeline` records it (ms from the first release). */
-export interface TimelinePoint {
-  request: number;
-  status: number;
-  releasedMs: number;
-  firstByteMs?: number;
-  endedMs?: number;
-}
-
 interface Located {
   s: ScenarioResult;
   a: AttackResult;
@@ -55,7 +47,8 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   const findings = attacks.flatMap((l) => l.a.findings.map((f) => ({ ...l, f })));
   const errored = attacks.filter((l) => l.a.verdict === 'error');
   const broken = result.scenarios.filter((s) => s.error);
-  const concurrent = attacks.filter((l) => l.a.attack === 'concurrent' && l.a.verdict !== 'skip');
+  // Attacks that release bursts record a timeline per burst.
+  const concurrent = attacks.filter((l) => l.a.verdict !== 'skip' && attackById(l.a.attack)?.drawsTimelines);
   const sum = result.summary;
 
   const outcome: Verdict = findings.length > 0 ? 'fail' : errored.length > 0 || broken.length > 0 || !result.ok ? 'error' : 'pass';
@@ -180,12 +173,11 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
     for (const { s, a } of concurrent) {
       const bursts = burstTimelines(a.metrics);
       const requests = bursts[0]?.length ?? 0;
-      const skew = typeof a.metrics.releaseSkewMs === 'number' ? `, release skew ${a.metrics.releaseSkewMs} ms` : '';
-      const engine = typeof a.metrics.engine === 'string' ? `, engine ${a.metrics.engine}` : '';
       const shape = bursts.length > 1 ? `${count(bursts.length, 'burst')} of ${count(requests, 'request')}` : count(requests, 'request');
+      const how = describeMetrics(a);
       parts.push(
         `<figure class="timeline-figure" id="${timelineId.get(a)}" data-scenario="${esc(s.name)}">`,
-        `<figcaption>${esc(s.name)} › concurrent: ${esc(shape)}${esc(engine)}${esc(skew)}</figcaption>`,
+        `<figcaption>${esc(s.name)} › ${esc(a.attack)}: ${esc(shape)}${how ? ` (${esc(how)})` : ''}</figcaption>`,
       );
       if (bursts.length === 0) parts.push('<p class="dim">No timeline was recorded for this attack.</p>');
       bursts.forEach((points, i) => {
@@ -267,10 +259,11 @@ function bodyHtml(b: BodyRecord): string {
 }
 
 /**
- * The bursts of a concurrent attack: `metrics.timelines` (one timeline per
- * burst) when recorded, else the single `metrics.timeline`. Empty bursts are left out.
+ * The bursts of an attack that releases them: `metrics.timelines` (one
+ * timeline per burst) when recorded, else the single `metrics.timeline` of
+ * older reports. Empty bursts are left out.
  */
-export function burstTimelines(metrics: Record<string, unknown>): TimelinePoint[][] {
+export function burstTimelines(metrics: AttackMetrics & { timeline?: unknown }): TimelinePoint[][] {
   const many = Array.isArray(metrics.timelines) ? (metrics.timelines as unknown[]).map(timelinePoints) : [];
   const bursts = many.length > 0 ? many : [timelinePoints(metrics.timeline)];
   return bursts.filter((b) => b.length > 0);

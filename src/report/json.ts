@@ -3,7 +3,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter } from './events.js';
+import type { RunEvent } from '../model/events.js';
 import type { Redactor } from './redact.js';
 
 export const JSON_BODY_LIMIT = 64 * 1024;

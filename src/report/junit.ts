@@ -6,7 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter } from './events.js';
+import type { RunEvent } from '../model/events.js';
 import type { Redactor } from './redact.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */

@@ -2,10 +2,11 @@
 // outcome, a scenario × attack table, every finding with its oracle counts
 // and diff, and why anything could not be tested.
 import { writeFile } from 'node:fs/promises';
-import { ATTACK_IDS } from '../scenario/types.js';
+import { ATTACK_IDS } from '../attacks/index.js';
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter } from './events.js';
+import type { RunEvent } from '../model/events.js';
 import type { Redactor } from './redact.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */

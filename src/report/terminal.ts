@@ -2,10 +2,11 @@
 // table, then every finding with the evidence a bug report needs.
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { ATTACK_IDS } from '../scenario/types.js';
+import { ATTACK_IDS, describeMetrics } from '../attacks/index.js';
 import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
+import type { Reporter } from './events.js';
+import type { RunEvent } from '../model/events.js';
 import type { Redactor } from './redact.js';
 import { plural } from '../judge/findings.js';
 
@@ -107,7 +108,8 @@ export class TerminalReporter implements Reporter {
     const kinds = r.findings.map((f) => f.kind).join(', ');
     const detail = r.verdict === 'fail' ? kinds : (r.reason ?? '');
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
-    const burst = burstSummary(r);
+    const how = describeMetrics(r);
+    const burst = how ? `[${how}]` : '';
     return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${this.opts.redact.text(detail)}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
   }
 
@@ -200,18 +202,6 @@ export class TerminalReporter implements Reporter {
     if (e.error) out.push(`    ${this.c.yellow('✖')} ${e.error}`);
     return out;
   }
-}
-
-/** How a judged `concurrent` was sent: "[h1: 3 bursts × 20, 2 with duplicates, release skew ≤ 0.21 ms]". */
-export function burstSummary(r: AttackResult): string {
-  const m = r.metrics;
-  if (r.attack !== 'concurrent' || typeof m['engine'] !== 'string' || typeof m['bursts'] !== 'number') return '';
-  const bursts = m['bursts'];
-  const parts = [`${m['engine']}: ${bursts === 1 ? '1 burst' : `${bursts} bursts`} × ${String(m['requests'])}`];
-  if (typeof m['duplicateBursts'] === 'number' && m['duplicateBursts'] > 0) parts.push(`${m['duplicateBursts']} with duplicates`);
-  if (typeof m['releaseSkewMs'] === 'number') parts.push(`release skew ≤ ${m['releaseSkewMs'].toFixed(2)} ms`);
-  if (typeof m['connections'] === 'number' && m['connections'] > 1) parts.push(`${m['connections']} connections`);
-  return `[${parts.join(', ')}]`;
 }
 
 function body(b: BodyRecord, indent: string): string[] {

@@ -2,14 +2,14 @@
 // the variables they use. Each returns positioned drafts; none throws.
 import { parseDuration } from './duration.js';
 import { jsonPathError } from './jsonpath.js';
-import { parseReplayHeader, PERCENT_PATTERN } from './normalize.js';
+import { parseReplayHeader } from './normalize.js';
 import { displayPath } from './positions.js';
 import { effectivePreset, isPresetName, unknownPresetMessage } from './presets.js';
 import type { Locator, Place, Segment } from './positions.js';
 import { parseStatusSet } from './status.js';
 import { findTemplateErrors, hasTemplate, referencesOf } from './template.js';
 import type { TemplateRef } from './template.js';
-import type { TemplateScope } from './types.js';
+import type { AttackSyntax, TemplateScope } from './types.js';
 import type { Draft } from './validate.js';
 
 export interface CheckOptions {
@@ -17,6 +17,8 @@ export interface CheckOptions {
   targetOverride?: string;
   /** `--preset` (already known to be valid); the scenario's own `preset:` wins. */
   preset?: string;
+  /** The attacks whose `attacks:` entries get their own checks. */
+  attacks: readonly AttackSyntax[];
 }
 
 export interface CheckResult {
@@ -57,11 +59,6 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
       error(loc.value(at(...path)), (e as Error).message, at(...path));
     }
   }
-  const margin = dig(s, ['attacks', 'expiry', 'margin']);
-  if (typeof margin === 'string' || typeof margin === 'number') {
-    const problem = marginError(margin);
-    if (problem) error(loc.value(at('attacks', 'expiry', 'margin')), problem, at('attacks', 'expiry', 'margin'));
-  }
 
   // Status lists.
   for (const key of STATUS_KEYS) {
@@ -96,23 +93,19 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     error(loc.key(at('effects', 'command')), `use either effects.count or effects.command, not both`, at('effects', 'command'));
   }
 
-  // reuse.change merges into the JSON body.
-  const change = dig(s, ['attacks', 'reuse', 'change']);
-  if (change !== undefined && asMap(change)) {
-    const request = asMap(s.request);
-    const json = request?.json;
-    if (!asMap(json)) {
-      const what =
-        request && 'body' in request && !('json' in request)
-          ? 'this scenario sends a raw body'
-          : json === undefined
-            ? 'request.json is missing'
-            : `request.json is ${kind(json)}`;
-      error(loc.key(at('attacks', 'reuse', 'change')), `reuse.change is merged into request.json, which must be a map; ${what}`, at('attacks', 'reuse', 'change'));
-    }
+  // Each configured attack's own checks.
+  const attacks = asMap(s.attacks);
+  for (const attack of options.attacks) {
+    const entry = attacks && attack.id in attacks ? (asMap(attacks[attack.id]) ?? {}) : undefined;
+    if (!entry || !attack.check) continue;
+    attack.check(entry, {
+      scenario: s,
+      error: (rel, message, on = 'key') => {
+        const path = at('attacks', attack.id, ...rel);
+        error(on === 'key' ? loc.key(path) : loc.value(path), message, path);
+      },
+    });
   }
-
-  // An expiry attack without a ttl is not an error: the planner skips it with the reason.
 
   // JSONPath expressions.
   for (const path of jsonPathPaths(s)) {
@@ -169,21 +162,6 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
 }
 
 const ORACLE_WARNING = 'the oracle does not filter by {{ run.id }}: other traffic will pollute the count';
-
-function marginError(margin: string | number): string | undefined {
-  if (typeof margin === 'string' && margin.trim().endsWith('%')) {
-    return PERCENT_PATTERN.test(margin) ? undefined : `invalid percentage '${margin}': write a number followed by %, e.g. 20%`;
-  }
-  try {
-    parseDuration(margin);
-    return undefined;
-  } catch (e) {
-    if (typeof margin === 'number' || /^\s*[\d.]+\s*$/.test(margin)) {
-      return `margin '${String(margin).trim()}' has no unit: add one, e.g. ${String(margin).trim()}% or ${String(margin).trim()}ms`;
-    }
-    return `invalid margin '${margin}': use a duration such as 500ms or a percentage such as 20%`;
-  }
-}
 
 function undefinedVariable(
   ref: TemplateRef,
@@ -312,10 +290,4 @@ export function dig(value: unknown, path: Segment[]): unknown {
 
 function hasHeader(headers: unknown, name: string): boolean {
   return Object.keys(asMap(headers) ?? {}).some((h) => h.toLowerCase() === name);
-}
-
-function kind(value: unknown): string {
-  if (value === null) return 'empty';
-  if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
 }

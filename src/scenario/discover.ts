@@ -1,12 +1,12 @@
 // Which files to load: files as given, directories searched for *.yaml / *.yml.
+import { IdemchaosError } from '../model/errors.js';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A mistake in how the command was called (exit code 2 territory), not in a scenario. */
-export class UsageError extends Error {
+export class UsageError extends IdemchaosError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('usage', message);
   }
 }
 

@@ -44,3 +44,35 @@ function trim(value: number): string {
 function fail(message: string): never {
   throw new Error(message);
 }
+
+/** A wait past a deadline: an absolute duration, or a share of the ttl it extends. */
+export type Margin = { ms: number } | { fraction: number };
+
+const PERCENT_PATTERN = /^\s*(\d+(?:\.\d+)?)%\s*$/;
+
+/** `20%` or `500ms`; the value passed the schema and `marginProblem`. */
+export function parseMargin(text: string): Margin {
+  const percent = PERCENT_PATTERN.exec(text);
+  return percent ? { fraction: Number(percent[1]) / 100 } : { ms: parseDuration(text) };
+}
+
+/** The margin in ms for a given ttl. */
+export function marginMs(margin: Margin, ttlMs: number): number {
+  return 'ms' in margin ? margin.ms : ttlMs * margin.fraction;
+}
+
+/** What is wrong with a margin as written, for a positioned scenario error; undefined when fine. */
+export function marginProblem(margin: string | number): string | undefined {
+  if (typeof margin === 'string' && margin.trim().endsWith('%')) {
+    return PERCENT_PATTERN.test(margin) ? undefined : `invalid percentage '${margin}': write a number followed by %, e.g. 20%`;
+  }
+  try {
+    parseDuration(margin);
+    return undefined;
+  } catch {
+    if (typeof margin === 'number' || /^\s*[\d.]+\s*$/.test(margin)) {
+      return `margin '${String(margin).trim()}' has no unit: add one, e.g. ${String(margin).trim()}% or ${String(margin).trim()}ms`;
+    }
+    return `invalid margin '${margin}': use a duration such as 500ms or a percentage such as 20%`;
+  }
+}

@@ -1,4 +1,5 @@
 // Positioned messages about scenario files, and their Hurl/rustc-style rendering.
+import { IdemchaosError } from '../model/errors.js';
 
 export interface ScenarioMessage {
   file: string;
@@ -13,7 +14,7 @@ export interface ScenarioMessage {
 }
 
 /** Every error of every file, thrown once; nothing is half-loaded. */
-export class ScenarioError extends Error {
+export class ScenarioError extends IdemchaosError {
   readonly messages: ScenarioMessage[];
   /** Warnings found alongside, so they can still be shown. */
   readonly warnings: ScenarioMessage[];
@@ -23,8 +24,7 @@ export class ScenarioError extends Error {
   constructor(messages: ScenarioMessage[], warnings: ScenarioMessage[] = [], sources: Map<string, string> = new Map()) {
     const files = new Set(messages.map((m) => m.file)).size;
     const n = messages.length;
-    super(`${n} error${n === 1 ? '' : 's'} in ${files} scenario file${files === 1 ? '' : 's'}`);
-    this.name = 'ScenarioError';
+    super('usage', `${n} error${n === 1 ? '' : 's'} in ${files} scenario file${files === 1 ? '' : 's'}`);
     this.messages = messages;
     this.warnings = warnings;
     this.sources = sources;

@@ -9,7 +9,7 @@ import { normalizeScenario } from './normalize.js';
 import { Locator } from './positions.js';
 import { presetForFlag } from './presets.js';
 import type { Segment } from './positions.js';
-import type { Scenario, TemplateScope } from './types.js';
+import type { AttackSyntax, Scenario, TemplateScope } from './types.js';
 import { schemaErrors } from './validate.js';
 import type { Draft } from './validate.js';
 
@@ -22,6 +22,8 @@ export interface LoadOptions {
    * own `preset:` wins). An unknown name throws a UsageError before any file is read.
    */
   preset?: string;
+  /** The attacks a scenario's `attacks:` block may configure (src/attacks hands in its list). */
+  attacks: readonly AttackSyntax[];
 }
 
 export interface LoadResult {
@@ -129,6 +131,7 @@ export function loadFile(file: string, text: string, options: LoadOptions): File
       base: item.base,
       loc,
       targetOverride: options.targetOverride,
+      attacks: options.attacks,
       ...(options.preset !== undefined ? { preset: options.preset } : {}),
     }),
   );

@@ -4,24 +4,10 @@ import { parseDuration } from './duration.js';
 import type { Locator, Segment } from './positions.js';
 import { effectivePreset, type Preset } from './presets.js';
 import { parseStatusSet } from './status.js';
-import { ATTACK_DEFAULTS, ATTACK_IDS, ENGINE_NAMES } from './types.js';
-import type {
-  AfterExpiry,
-  AttackConfigs,
-  AttackId,
-  DropPoint,
-  EffectsSpec,
-  EngineName,
-  Expectations,
-  ReplayHeader,
-  RequestTemplate,
-  Scenario,
-  SetupStep,
-} from './types.js';
+import type { AfterExpiry, AttackSyntax, EffectsSpec, Expectations, ReplayHeader, RequestTemplate, Scenario, SetupStep } from './types.js';
 
 type Map_ = Record<string, unknown>;
 
-export const PERCENT_PATTERN = /^\s*(\d+(?:\.\d+)?)%\s*$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export const EXPECT_DEFAULTS = {
@@ -41,9 +27,11 @@ export interface NormalizeInput {
   targetOverride?: string;
   /** `--preset`: the scenario's own `preset:` wins. */
   preset?: string;
+  /** The attacks whose entries under `attacks:` this scenario may configure. */
+  attacks: readonly AttackSyntax[];
 }
 
-export function normalizeScenario({ raw, file, index, base, loc, targetOverride, preset: presetFlag }: NormalizeInput): Scenario {
+export function normalizeScenario({ raw, file, index, base, loc, targetOverride, preset: presetFlag, attacks: syntax }: NormalizeInput): Scenario {
   const namePos = loc.key([...base, 'name']);
   const attacks = map(raw.attacks);
   const preset = effectivePreset(raw.preset, presetFlag);
@@ -66,9 +54,12 @@ export function normalizeScenario({ raw, file, index, base, loc, targetOverride,
   const effects = map(raw.effects);
   if (effects) scenario.effects = effectsOf(effects);
   if (attacks) {
-    scenario.attacks = attacksOf(attacks);
+    scenario.attacks = {};
+    for (const attack of syntax) {
+      if (attack.id in attacks) scenario.attacks[attack.id] = attack.normalize(map(attacks[attack.id]) ?? {});
+    }
     for (const [id, line] of loc.keyLines([...base, 'attacks'])) {
-      if ((ATTACK_IDS as readonly string[]).includes(id)) scenario.attackLines[id as AttackId] = line;
+      if (id in scenario.attacks) scenario.attackLines[id] = line;
     }
   }
   return scenario;
@@ -148,52 +139,6 @@ export function parseReplayHeader(text: string): ReplayHeader | string {
   if (!TOKEN.test(name)) return `invalid replayHeader '${text}': write a header name, optionally followed by ': value'`;
   if (colon >= 0 && value === '') return `replayHeader '${text}' has no value after ':' (write just '${name}' to mean '${name}: true')`;
   return { name, value };
-}
-
-function attacksOf(raw: Map_): Partial<AttackConfigs> {
-  const out: Partial<AttackConfigs> = {};
-  for (const id of ATTACK_IDS) {
-    if (!(id in raw)) continue;
-    const config = map(raw[id]) ?? {};
-    switch (id) {
-      case 'replay':
-        out.replay = {};
-        break;
-      case 'concurrent':
-        out.concurrent = concurrentOf(config);
-        break;
-      case 'reuse':
-        out.reuse = map(config.change) ? { change: map(config.change)! } : {};
-        break;
-      case 'expiry':
-        out.expiry = { margin: config.margin === undefined ? marginDefault() : marginOf(String(config.margin)) };
-        break;
-      case 'drop':
-        out.drop = { at: Array.isArray(config.at) ? (config.at as DropPoint[]) : [...ATTACK_DEFAULTS.drop.at] };
-        break;
-    }
-  }
-  return out;
-}
-
-function concurrentOf(config: Map_): AttackConfigs['concurrent'] {
-  const d = ATTACK_DEFAULTS.concurrent;
-  const int = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
-  return {
-    requests: int(config.requests, d.requests),
-    engine: (ENGINE_NAMES as readonly unknown[]).includes(config.engine) ? (config.engine as EngineName) : d.engine,
-    bursts: int(config.bursts, d.bursts),
-    warm: int(config.warm, d.warm),
-  };
-}
-
-function marginDefault(): AttackConfigs['expiry']['margin'] {
-  return { ...ATTACK_DEFAULTS.expiry.margin };
-}
-
-function marginOf(text: string): AttackConfigs['expiry']['margin'] {
-  const percent = PERCENT_PATTERN.exec(text);
-  return percent ? { fraction: Number(percent[1]) / 100 } : { ms: parseDuration(text) };
 }
 
 function map(value: unknown): Map_ | undefined {

@@ -2,12 +2,6 @@
 // is valid. Strings may still hold `{{ ... }}` templates; they are rendered per
 // attack run by plan/render.ts, so duplicates and retries are byte-identical.
 
-export const ATTACK_IDS = ['replay', 'concurrent', 'reuse', 'expiry', 'drop'] as const;
-export type AttackId = (typeof ATTACK_IDS)[number];
-
-export const DROP_POINTS = ['after-send', 'mid-body', 'mid-response'] as const;
-export type DropPoint = (typeof DROP_POINTS)[number];
-
 export type AfterExpiry = 'new' | 'reject' | 'replay' | 'any';
 
 /** How `concurrent` sends its bursts: `auto` picks h2 for an https target that offers it by ALPN, else h1. */
@@ -79,29 +73,26 @@ export interface Expectations {
   ignore: string[];
 }
 
-export interface AttackConfigs {
-  replay: Record<string, never>;
-  concurrent: {
-    requests: number;
-    engine: EngineName;
-    /** Separate bursts, each with a fresh key and run.id. */
-    bursts: number;
-    /** Harmless warming requests (the oracle request) before each burst. */
-    warm: number;
-  };
-  reuse: { change?: Record<string, unknown> };
-  /** Margin past the ttl for key B: an absolute duration or a fraction of the ttl. */
-  expiry: { margin: { ms: number } | { fraction: number } };
-  drop: { at: DropPoint[] };
+/**
+ * What the loader needs of an attack to read its entry under `attacks:`; the
+ * attack modules (src/attacks/) implement it, and the caller hands them in.
+ */
+export interface AttackSyntax {
+  readonly id: string;
+  /** From the YAML value (already valid against the schema) to the attack's config. */
+  normalize(raw: Record<string, unknown>): unknown;
+  check?: AttackCheck;
 }
 
-export const ATTACK_DEFAULTS: AttackConfigs = {
-  replay: {},
-  concurrent: { requests: 20, engine: 'auto', bursts: 3, warm: 0 },
-  reuse: {},
-  expiry: { margin: { fraction: 0.2 } },
-  drop: { at: [...DROP_POINTS] },
-};
+/** Semantic checks of `attacks.<id>`: `raw` is its value; problems go to `at.error`. */
+export type AttackCheck = (raw: Record<string, unknown>, at: AttackCheckContext) => void;
+
+export interface AttackCheckContext {
+  /** The whole scenario as parsed. */
+  scenario: Record<string, unknown>;
+  /** An error about `attacks.<id>.<path>`, marked on its key (default) or its value. */
+  error(path: (string | number)[], message: string, on?: 'key' | 'value'): void;
+}
 
 export interface Scenario {
   name: string;
@@ -118,10 +109,10 @@ export interface Scenario {
   /** Absent: no oracle, verdicts are response-only. */
   effects?: EffectsSpec;
   expect: Expectations;
-  /** Absent when the scenario has no `attacks:` block; otherwise the configured ones, defaults filled in. */
-  attacks?: Partial<AttackConfigs>;
+  /** Absent when the scenario has no `attacks:` block; otherwise each configured attack's normalised config, by id. */
+  attacks?: Record<string, unknown>;
   /** Line of each entry under `attacks:`, for CI annotations. */
-  attackLines: Partial<Record<AttackId, number>>;
+  attackLines: Record<string, number>;
   /** The contract preset chosen (the scenario's `preset:`, else `--preset`); absent: the default, `ietf`. */
   preset?: string;
   /** Requests sent once before the attacks; their captures feed `{{ captures.NAME }}`. */

@@ -35,7 +35,6 @@ const EXPECTED: Record<string, string> = {
   effects: 'a map (count or command, id, ids, settle)',
   countRequest: 'a map with request and select',
   expect: 'a map (success, inFlight, mismatch, afterExpiry, replayHeader, ignore)',
-  attacks: 'a map of attacks (replay, concurrent, reuse, expiry, drop)',
 };
 
 const TYPE_NAMES: Record<string, string> = {
@@ -164,6 +163,7 @@ function definition(name: string): unknown {
 function expected(parent: AnySchemaObject, types: unknown): string {
   const defs = (scenarioSchema().definitions ?? {}) as Record<string, unknown>;
   for (const [name, text] of Object.entries(EXPECTED)) if (defs[name] === parent) return text;
+  if (defs['attacks'] === parent) return `a map of attacks (${Object.keys((parent.properties ?? {}) as object).join(', ')})`;
   const list = (Array.isArray(types) ? types : [types]).filter((t): t is string => typeof t === 'string');
   if (list.length === 0) return 'a valid value';
   const words = list.map((t) => TYPE_NAMES[t] ?? t);

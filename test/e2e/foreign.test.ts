@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startExpressOrders, type ExpressOrdersOptions } from '../fixtures/express-orders.js';
 import { cli, ROOT, runScenarioFile, verdicts, writeScenario } from '../helpers/harness.js';
-import type { AttackId } from '../../src/scenario/types.js';
+import type { AttackId } from '../../src/attacks/index.js';
 import type { RunResult } from '../../src/model/results.js';
 
 const YAML_REL = path.join('test', 'fixtures', 'express-orders.yaml');
@@ -48,7 +48,7 @@ function assertVerdicts(result: RunResult, expected: Record<string, string[] | s
 function metricsOf(result: RunResult, attack: AttackId): Record<string, unknown> {
   const found = result.scenarios.flatMap((s) => s.attacks).find((a) => a.attack === attack);
   assert.ok(found, `no result for ${attack}`);
-  return found.metrics;
+  return found.metrics as Record<string, unknown>;
 }
 
 /** The fixture scenario with one line replaced (the replacement must apply). */

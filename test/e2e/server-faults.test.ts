@@ -48,7 +48,7 @@ test('duplicates the server hangs up on are a server-error finding, not "could n
     const finding = result.scenarios[0]!.attacks[0]!.findings[0]!;
     // Three bursts (the default), each with its own key: the same hang-ups in every one.
     assert.match(finding.message, /^in all 3 bursts: 9 of 10 duplicates were never answered/);
-    assert.deepEqual(result.scenarios[0]!.attacks[0]!.metrics['statuses'], { '201': 3, 'no response': 27 });
+    assert.deepEqual((result.scenarios[0]!.attacks[0]!.metrics as Record<string, unknown>)['statuses'], { '201': 3, 'no response': 27 });
   } finally {
     await server.close();
   }

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import { planScenario } from '../../src/plan/plan.js';
-import { runPlans } from '../../src/cli/runner.js';
-import { ReporterMultiplexer } from '../../src/report/events.js';
-import type { AttackId, TemplateScope } from '../../src/scenario/types.js';
+import { runPlans, SILENT } from '../../src/run/pipeline.js';
+import type { AttackId } from '../../src/attacks/index.js';
+import type { TemplateScope } from '../../src/scenario/types.js';
 import type { RunResult } from '../../src/model/results.js';
 
 export async function tempDir(): Promise<string> {
@@ -54,7 +54,7 @@ export async function runScenarioFile(
   const scope: TemplateScope = { env: {}, vars: {}, secrets: {}, ...opts.scope };
   const { scenarios } = await loadScenarios([file], { scope, targetOverride: target });
   const plans = scenarios.map((s) => planScenario(s, opts.only ? { only: opts.only } : {}));
-  return runPlans(plans, { scope, transport: { timeoutMs: opts.timeoutMs ?? 10_000 } }, new ReporterMultiplexer([], () => undefined));
+  return runPlans(plans, { scope, transport: { timeoutMs: opts.timeoutMs ?? 10_000 } }, SILENT);
 }
 
 /** attack id → finding kinds (sorted), or the verdict when there is none. */

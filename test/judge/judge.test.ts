@@ -1,19 +1,15 @@
 // The judging rules, attack by attack, on hand-built observations: no network.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type {
-  ConcurrentObservation,
-  DropCutObservation,
-  DropObservation,
-  ExpiryKeyObservation,
-  ExpiryObservation,
-  ReplayObservation,
-  ReuseObservation,
-  Run,
-} from '../../src/engine/attacks/types.js';
+import { judgeObservation, type Observation } from '../../src/attacks/index.js';
+import type { ConcurrentObservation } from '../../src/attacks/concurrent/index.js';
+import type { DropCutObservation, DropObservation } from '../../src/attacks/drop/index.js';
+import type { ExpiryKeyObservation, ExpiryObservation } from '../../src/attacks/expiry/index.js';
+import type { ReplayObservation } from '../../src/attacks/replay/index.js';
+import type { ReuseObservation } from '../../src/attacks/reuse/index.js';
+import type { Run } from '../../src/attacks/contract.js';
 import type { CutPoint } from '../../src/engine/h1/index.js';
 import type { Exchange } from '../../src/model/http.js';
-import { judge, type Judgement } from '../../src/judge/judge.js';
 import type { Finding, FindingKind } from '../../src/model/results.js';
 import type { AfterExpiry, EffectsSpec, Expectations, Scenario } from '../../src/scenario/types.js';
 import { expectations, orderScenario } from '../helpers/builders.js';
@@ -77,6 +73,11 @@ function run(oracle?: { before: number; after: number; ids?: string[] }): Run {
   }
   return r;
 }
+
+/** Metrics as the JSON report holds them: each attack's own fields, read by name. */
+type Judgement = { findings: Finding[]; metrics: Record<string, unknown> };
+const judge = (scenario: Scenario, baseUrl: string, obs: Observation): Judgement =>
+  judgeObservation(obs, { scenario, baseUrl }) as unknown as Judgement;
 
 const kinds = (j: Judgement): FindingKind[] => j.findings.map((f) => f.kind);
 

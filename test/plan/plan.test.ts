@@ -1,8 +1,10 @@
 // Attack selection, skip reasons and the reuse payload, on hand-built scenarios.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { changedPayload, PlanError, planScenario, type ScenarioPlan } from '../../src/plan/plan.js';
-import type { AttackConfigs, RequestTemplate, Scenario } from '../../src/scenario/types.js';
+import { PlanError, planScenario, type ScenarioPlan } from '../../src/plan/plan.js';
+import { changedPayload } from '../../src/attacks/reuse/payload.js';
+import type { AttackConfigs } from '../../src/attacks/index.js';
+import type { RequestTemplate, Scenario } from '../../src/scenario/types.js';
 import { orderScenario } from '../helpers/builders.js';
 
 interface Options {

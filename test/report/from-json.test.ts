@@ -133,6 +133,10 @@ test('from-json: what is not a schemaVersion 1 report is refused, naming the fil
   );
   refuse(edited((d) => (d.scenarios[0].attacks[0].findings[0].evidence.exchanges[0].request.headers.Foo = 1)), /request\.headers\.Foo: expected a string, found number 1/);
   refuse(edited((d) => (d.summary.failed = null)), /summary\.failed: expected a number, found null/);
+  // Metrics are each attack's own, checked against its metricsSchema.
+  refuse(edited((d) => (d.scenarios[0].attacks[1].metrics.releaseSkewMs = 'fast')), /scenarios\[0\]\.attacks\[1\]\.metrics\.releaseSkewMs: must be number/);
+  refuse(edited((d) => delete d.scenarios[0].attacks[1].metrics.engine), /scenarios\[0\]\.attacks\[1\]\.metrics: must have required property 'engine'/);
+  refuse(edited((d) => (d.scenarios[0].attacks[0].metrics.requestsSent = '2')), /scenarios\[0\]\.attacks\[0\]\.metrics\.requestsSent: must be number/);
   // A report with fields added later still reads.
   const extended = readJsonReport(edited((d) => ((d.generator = { ci: true }), (d.scenarios[0].attacks[0].flaky = false))), 'new.json');
   assert.equal(extended.scenarios.length, 2);

@@ -13,7 +13,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { HtmlReporter, htmlReport } from '../../src/report/html.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/report/redact.js';
-import type { RunResult } from '../../src/model/results.js';
+import type { AttackMetrics, RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SCRIPT_BODY, SECRET, WEIRD } from './results.js';
 
@@ -59,7 +59,7 @@ test('html: self-contained, redacted, escaped (static checks)', async () => {
 
 test('html: a concurrent attack without a timeline, and an empty run, still render', () => {
   const result = handcraftedResult();
-  result.scenarios[0]!.attacks[1]!.metrics = { engine: 'h1', timeline: [{ request: 'one' }, null] };
+  result.scenarios[0]!.attacks[1]!.metrics = { engine: 'h1', timeline: [{ request: 'one' }, null] } as AttackMetrics;
   const html = htmlReport(result, redact);
   assert.ok(html.includes('No timeline was recorded for this attack.'));
   assert.ok(!html.includes('<svg'));
@@ -165,7 +165,7 @@ test('html: in a headless browser, the handcrafted run', async (t) => {
   // The timeline: one row per request, coloured by status, an axis in ms.
   const svg = page.locator('svg.timeline');
   assert.equal(await svg.count(), 1);
-  const tl = result.scenarios[0]!.attacks[1]!.metrics.timeline as { request: number; status: number; firstByteMs?: number }[];
+  const tl = (result.scenarios[0]!.attacks[1]!.metrics as { timeline: unknown }).timeline as { request: number; status: number; firstByteMs?: number }[];
   const drawn = await svg.locator('g.tl-row').evaluateAll((gs) =>
     gs.map((g) => ({
       request: Number(g.getAttribute('data-request')),
@@ -230,7 +230,7 @@ test('html: in a headless browser, a real run with a concurrent race', async (t)
   assert.match((await page.locator('.finding .diff pre').textContent()) ?? '', /^status: 201 → 200\n\$\.createdAt: /);
 
   // One picture per burst, one row per request, each answered 201 by the racing server.
-  const metrics = result.scenarios[0]!.attacks[1]!.metrics;
+  const metrics = result.scenarios[0]!.attacks[1]!.metrics as AttackMetrics & { timeline?: unknown };
   const bursts = (Array.isArray(metrics.timelines) ? metrics.timelines : [metrics.timeline]) as { request: number; status: number }[][];
   const svgs = page.locator('#timelines svg.timeline');
   assert.equal(await svgs.count(), bursts.length);

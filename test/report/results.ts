@@ -3,7 +3,7 @@
 // and a handcrafted one for edge cases no real run produces on demand.
 import { readFile } from 'node:fs/promises';
 import { startDemo, type DemoMode } from '../../src/demo/server.js';
-import { summarize, type RunResult, type ScenarioResult } from '../../src/model/results.js';
+import { summarize, type AttackMetrics, type RunResult, type ScenarioResult } from '../../src/model/results.js';
 import type { Exchange } from '../../src/model/http.js';
 import { ordersScenario, runScenarioFile, writeScenario } from '../helpers/harness.js';
 import { closedPort } from '../helpers/net.js';
@@ -116,7 +116,7 @@ export function handcraftedResult(): RunResult {
         verdict: 'fail',
         responseOnly: false,
         durationMs: 1234,
-        metrics: { effects: 2, requestsSent: 2 },
+        metrics: { effects: 2, requestsSent: 2 } as AttackMetrics,
         findings: [
           {
             kind: 'wrong-replay',
@@ -145,6 +145,8 @@ export function handcraftedResult(): RunResult {
         metrics: {
           engine: 'h1',
           requests: 5,
+          bursts: 1,
+          duplicateBursts: 0,
           releaseSkewMs: 0.2,
           timeline: [
             { request: 1, status: 201, releasedMs: 0, firstByteMs: 150.5, endedMs: 151 },
@@ -153,7 +155,7 @@ export function handcraftedResult(): RunResult {
             { request: 4, status: 500, releasedMs: 0.12, firstByteMs: 20, endedMs: 40 },
             { request: 5, status: 0, releasedMs: 0.2, endedMs: 60 },
           ],
-        },
+        } as AttackMetrics,
         findings: [],
       },
       {
@@ -167,7 +169,7 @@ export function handcraftedResult(): RunResult {
         errorEvidence: { exchanges: [exchange('first', { error: 'connect ECONNREFUSED 127.0.0.1:1', at: 80 })] },
       },
       { attack: 'expiry', verdict: 'skip', reason: 'no idempotency.ttl: the expiry attack needs it', responseOnly: false, durationMs: 0, metrics: {}, findings: [] },
-      { attack: 'drop', verdict: 'pass', responseOnly: true, durationMs: 2500, metrics: {}, findings: [] },
+      { attack: 'drop', verdict: 'pass', responseOnly: true, durationMs: 2500, metrics: { cuts: ['after-send'], retries: 1 } as AttackMetrics, findings: [] },
     ],
   };
   const plain: ScenarioResult = {
@@ -175,7 +177,7 @@ export function handcraftedResult(): RunResult {
     file: '/work/space/scenarios/plain.yaml',
     line: 1,
     target: 'http://api.example.test',
-    attacks: [{ attack: 'replay', verdict: 'pass', responseOnly: false, durationMs: 10, metrics: { effects: 1 }, findings: [] }],
+    attacks: [{ attack: 'replay', verdict: 'pass', responseOnly: false, durationMs: 10, metrics: { effects: 1 } as AttackMetrics, findings: [] }],
   };
   const scenarios = [weird, plain];
   const summary = summarize(scenarios);

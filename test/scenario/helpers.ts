@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScenarioError } from '../../src/scenario/errors.js';
 import type { ScenarioMessage } from '../../src/scenario/errors.js';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import type { LoadOptions } from '../../src/scenario/load.js';
 
 export const scope = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatMessage } from '../../src/scenario/errors.js';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import { brief, loadError, scope, TempDir } from './helpers.js';
 
 let tmp: TempDir;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { brief, scope, TempDir } from './helpers.js';
 

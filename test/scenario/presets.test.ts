@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { UsageError } from '../../src/scenario/discover.js';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import { PRESETS, PRESET_NAMES, presetForFlag } from '../../src/scenario/presets.js';
 import { scenarioSchema } from '../../src/scenario/schema.js';
 import type { Scenario } from '../../src/scenario/types.js';

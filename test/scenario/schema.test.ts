@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { findSchemaFile, scenarioSchema, scenarioValidator, schemaText } from '../../src/scenario/schema.js';
+import { scenarioSchema, scenarioValidator, schemaText } from '../../src/scenario/schema.js';
+import { findSchemaFile } from '../../src/scenario/schema-file.js';
 
 type Json = Record<string, unknown>;
 

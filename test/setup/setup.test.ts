@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import { planScenario } from '../../src/plan/plan.js';
-import { runPlans } from '../../src/cli/runner.js';
-import { ReporterMultiplexer, type RunEvent } from '../../src/report/events.js';
+import { runPlans } from '../../src/run/pipeline.js';
+import { ReporterMultiplexer } from '../../src/report/events.js';
+import type { RunEvent } from '../../src/model/events.js';
 import { jsonReport } from '../../src/report/json.js';
 import { redactorForScenarios } from '../../src/report/redact.js';
-import type { AttackId, TemplateScope } from '../../src/scenario/types.js';
+import type { AttackId } from '../../src/attacks/index.js';
+import type { TemplateScope } from '../../src/scenario/types.js';
 import type { RunResult } from '../../src/model/results.js';
 import { verdicts, writeScenario } from '../helpers/harness.js';
 import { startAuthServer } from './auth-server.js';
@@ -52,7 +54,7 @@ async function run(yaml: string, target: string, opts: { password?: string; only
   if (opts.skipAll) for (const plan of plans) for (const attack of plan.attacks) attack.skip = 'skipped by the test';
   const events: RunEvent[] = [];
   const mux = new ReporterMultiplexer([{ name: 'collect', onEvent: (e) => void events.push(e) }], () => undefined);
-  const result = await runPlans(plans, { scope, transport: { timeoutMs: 5000 }, redact }, mux);
+  const result = await runPlans(plans, { scope, transport: { timeoutMs: 5000 }, onSecret: (value) => redact.add(value) }, mux);
   return { result, events, report: JSON.stringify(jsonReport(result, TOOL, redact)) };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadScenarios } from '../../src/scenario/load.js';
+import { loadScenarios } from '../../src/run/load.js';
 import { previewCaptures, renderOperation, renderStep } from '../../src/scenario/render.js';
 import { secretCaptureNames } from '../../src/engine/setup.js';
 import { brief, loadError, scope, TempDir } from '../scenario/helpers.js';

@@ -2,37 +2,28 @@
 // with the same key. The server must neither forget the key while keeping the
 // side effect, nor act on a request whose body never fully arrived.
 import { statusIn } from '../../scenario/status.js';
-import { cutExchange, type CutPoint } from '../h1/index.js';
-import { sleep } from '../oracle.js';
+import { cutExchange, type CutPoint } from '../../engine/h1/index.js';
+import { sleep } from '../../engine/oracle.js';
 import { now, type Exchange } from '../../model/http.js';
-import { finishRun, requireResponse, send, startRun } from './run.js';
-import { CannotTest, type AttackEnv, type DropCutObservation, type DropObservation } from './types.js';
-import type { AttackConfigs, DropPoint } from '../../scenario/types.js';
+import { finishRun, requireResponse, send, startRun } from '../run.js';
+import { CannotTest } from '../../model/errors.js';
+import type { AttackEnv } from '../contract.js';
+import { cutsOf, IN_FLIGHT_BOUND_MS, isMidBody } from './cuts.js';
+import { cutLabel, retryLabel, type DropConfig, type DropCutObservation, type DropObservation } from './index.js';
 
-const CUTS: Record<DropPoint, CutPoint[]> = {
-  'after-send': ['after-send'],
-  'mid-body': ['mid-body-first', 'mid-body-middle', 'mid-body-last'],
-  'mid-response': ['mid-response'],
-};
-
-/** How long a retry may keep being answered "in flight". */
-export const IN_FLIGHT_BOUND_MS = 10_000;
-
-export async function drop(env: AttackEnv, config: AttackConfigs['drop']): Promise<DropObservation> {
+export async function execute(env: AttackEnv, config: DropConfig): Promise<DropObservation> {
   const cuts: DropCutObservation[] = [];
-  for (const point of config.at) {
-    for (const cut of CUTS[point]) cuts.push(await cutAndRetry(env, cut));
-  }
+  for (const cut of cutsOf(config.at)) cuts.push(await cutAndRetry(env, cut));
   return { attack: 'drop', cuts };
 }
 
 async function cutAndRetry(env: AttackEnv, point: CutPoint): Promise<DropCutObservation> {
   const run = await startRun(env);
-  const cut = await cutExchange(run.request, point, env.transport, `cut ${point}`);
+  const cut = await cutExchange(run.request, point, env.transport, cutLabel(point));
   env.record(cut);
-  if (cut.errorKind !== 'cut') throw new CannotTest(`cut ${point}: ${cut.error ?? 'the connection was not cut'}`, [cut], cut.errorKind);
+  if (cut.errorKind !== 'cut') throw new CannotTest(`${cutLabel(point)}: ${cut.error ?? 'the connection was not cut'}`, [cut], cut.errorKind);
   const observation: DropCutObservation = { point, run, cut, retries: [], stuck: false };
-  if (point.startsWith('mid-body') && env.oracle) {
+  if (isMidBody(point) && env.oracle) {
     await finishRun(env, run);
     observation.afterCut = run.after;
   }
@@ -45,7 +36,7 @@ async function cutAndRetry(env: AttackEnv, point: CutPoint): Promise<DropCutObse
 async function retryThroughInFlight(env: AttackEnv, obs: DropCutObservation): Promise<void> {
   const deadline = now() + IN_FLIGHT_BOUND_MS;
   for (let attempt = 1; ; attempt++) {
-    const retry = await send(env, obs.run.request, `retry ${attempt} (same key)`);
+    const retry = await send(env, obs.run.request, retryLabel(attempt));
     obs.retries.push(retry);
     requireResponse(retry);
     if (!statusIn(env.scenario.expect.inFlight, retry.response!.status)) return;

@@ -1,15 +1,15 @@
 // Shared steps of every attack: open a run (fresh key and run.id, oracle
 // before), send through the plain client, close the run (oracle after).
-import { statusIn } from '../../scenario/status.js';
-import { newRun, renderOperation, type RenderContext } from '../../scenario/render.js';
-import { OracleError } from '../oracle.js';
-import type { Exchange, HttpRequest } from '../../model/http.js';
-import { CannotTest, type AttackEnv, type Run } from './types.js';
+import { statusIn } from '../scenario/status.js';
+import { newRun, renderOperation, type RenderContext } from '../scenario/render.js';
+import { OracleError } from '../engine/oracle.js';
+import type { Exchange, HttpRequest } from '../model/http.js';
+import { CannotTest } from '../model/errors.js';
+import type { AttackEnv, Run } from './contract.js';
 
-export async function startRun(env: AttackEnv, body?: (run: Run) => unknown): Promise<Run> {
+export async function startRun(env: AttackEnv): Promise<Run> {
   const ctx: RenderContext = { scope: env.scope, run: newRun(), ...(env.captures ? { captures: env.captures } : {}) };
   const run: Run = { ctx, request: renderOperation(env.scenario, ctx) };
-  if (body) run.request = renderOperation(env.scenario, ctx, body(run));
   if (env.oracle) run.before = await guardOracle(() => env.oracle!.read(ctx));
   return run;
 }

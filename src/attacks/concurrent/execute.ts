@@ -2,19 +2,20 @@
 // they land inside the server's check-then-act window; repeated in several
 // bursts, each with a fresh key and run.id, because a race that wins only
 // sometimes is still a race.
-import { resolveEngine, type BurstEngine } from '../engines.js';
-import { inheritedHeaders, renderRequest } from '../../scenario/render.js';
+import { resolveEngine, type BurstEngine } from '../../engine/engines.js';
 import { statusIn } from '../../scenario/status.js';
-import type { Exchange, HttpRequest } from '../../model/http.js';
-import { finishRun, startRun } from './run.js';
-import { CannotTest, type AttackEnv, type BurstObservation, type ConcurrentObservation, type Run } from './types.js';
-import type { AttackConfigs } from '../../scenario/types.js';
+import type { Exchange } from '../../model/http.js';
+import { finishRun, startRun } from '../run.js';
+import { CannotTest } from '../../model/errors.js';
+import type { AttackEnv, Run } from '../contract.js';
+import { burstLabels, canWarm, warmingLabel, warmingRequest } from './requests.js';
+import type { BurstObservation, ConcurrentConfig, ConcurrentObservation } from './index.js';
 
-export async function concurrent(env: AttackEnv, config: AttackConfigs['concurrent']): Promise<ConcurrentObservation> {
+export async function execute(env: AttackEnv, config: ConcurrentConfig): Promise<ConcurrentObservation> {
   const total = config.bursts;
   const notes: string[] = [];
-  const canWarm = env.oracle !== undefined && env.scenario.effects?.count?.kind === 'request';
-  if (config.warm > 0 && !canWarm) notes.push('warming skipped: it sends the oracle request, and this scenario has no HTTP oracle');
+  const warms = env.oracle !== undefined && canWarm(env.scenario);
+  if (config.warm > 0 && !warms) notes.push('warming skipped: it sends the oracle request, and this scenario has no HTTP oracle');
   const bursts: BurstObservation[] = [];
   let engine: BurstEngine | undefined;
   try {
@@ -27,7 +28,7 @@ export async function concurrent(env: AttackEnv, config: AttackConfigs['concurre
           engine = await resolveEngine(config.engine, run.request.url, env.transport);
           if (engine.note) notes.unshift(engine.note);
         }
-        burst = await oneBurst(env, engine, config, run, b, canWarm);
+        burst = await oneBurst(env, engine, config, run, b, warms);
       } catch (err) {
         if (!(err instanceof CannotTest)) throw err;
         // A server that hung up on an earlier burst may be down now: keep what
@@ -59,20 +60,18 @@ function hungUp(burst: BurstObservation): boolean {
 async function oneBurst(
   env: AttackEnv,
   engine: BurstEngine,
-  config: AttackConfigs['concurrent'],
+  config: ConcurrentConfig,
   run: Run,
   index: number,
-  canWarm: boolean,
+  warms: boolean,
 ): Promise<BurstObservation> {
   const n = config.requests;
-  const total = config.bursts;
-  const of = total > 1 ? ` (burst ${index + 1}/${total})` : '';
 
   const warm: Exchange[] = [];
-  if (canWarm && config.warm > 0) {
-    const req = warmingRequest(env, run);
+  if (warms && config.warm > 0) {
+    const req = warmingRequest(env.scenario, run.ctx);
     for (let i = 0; i < config.warm; i++) {
-      const label = `warm-up ${i + 1}/${config.warm}${of}`;
+      const label = warmingLabel(config, index, i);
       const exchange = engine.warm ? await engine.warm(req, label) : await env.client.send(req, label);
       env.record(exchange);
       warm.push(exchange);
@@ -80,8 +79,7 @@ async function oneBurst(
   }
 
   const requests = Array.from({ length: n }, () => run.request);
-  const labels = requests.map((_, i) => `duplicate ${i + 1}/${n}${of}`);
-  const burst = await engine.burst(requests, { ...env.transport, labels });
+  const burst = await engine.burst(requests, { ...env.transport, labels: burstLabels(config, index) });
   env.record(...burst.exchanges);
   // A duplicate the server accepted and then hung up on is the server's fault
   // (it crashed or gave up under the burst): the judge makes it a finding.
@@ -108,11 +106,4 @@ async function oneBurst(
   if (burst.finalWrites !== undefined) obs.finalWrites = burst.finalWrites;
   if (warm.length > 0) obs.warm = warm;
   return obs;
-}
-
-/** The oracle's HTTP request as this run reads it: harmless, and it touches the same store. */
-function warmingRequest(env: AttackEnv, run: Run): HttpRequest {
-  const count = env.scenario.effects!.count!;
-  if (count.kind !== 'request') throw new Error('warming needs an HTTP oracle');
-  return renderRequest(env.scenario, count.request, run.ctx, { keyHeader: false, inherit: inheritedHeaders(env.scenario, run.ctx) });
 }

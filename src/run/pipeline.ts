@@ -1,27 +1,30 @@
-// Wires the steps for `run` and `demo`: plans in, engine, judge, events out.
-// The runner decides nothing itself; it only sequences and times.
+// The pipeline of a run, for `run`, `probe`, `demo` and the tests: plans in,
+// setup, each attack executed and judged, teardown, events out. It decides
+// nothing itself; it only sequences and times.
 import { HttpClient } from '../engine/http/client.js';
 import { now, type Exchange, type TransportOptions } from '../model/http.js';
 import { Oracle } from '../engine/oracle.js';
-import { executeAttack } from '../engine/execute.js';
 import { runSetup, runTeardown, type StepsEnv } from '../engine/setup.js';
-import { CannotTest, type AttackEnv } from '../engine/attacks/types.js';
-import { judge } from '../judge/judge.js';
+import { CannotTest } from '../model/errors.js';
+import type { AttackEnv } from '../attacks/contract.js';
+import { attackById } from '../attacks/index.js';
 import { summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
 import { newRun, renderTarget } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
-import type { ReporterMultiplexer, ScenarioRef } from '../report/events.js';
-import type { Redactor } from '../report/redact.js';
+import type { EventSink, ScenarioRef } from '../model/events.js';
 
 export interface RunnerOptions {
   scope: TemplateScope;
   transport: TransportOptions;
-  /** The reporters' redactor: values captured by setup steps under secret names are added to it before anything shows them. */
-  redact?: Redactor;
+  /** Told every value a setup step captured under a secret name, before anything shows it (the reporters' redactor). */
+  onSecret?: (value: string) => void;
 }
 
-export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, events: ReporterMultiplexer): Promise<RunResult> {
+/** For runs whose events nobody watches (the demo's modes, tests). */
+export const SILENT: EventSink = { emit: async () => undefined };
+
+export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, events: EventSink): Promise<RunResult> {
   const startedAt = new Date();
   const t0 = now();
   await events.emit({
@@ -42,7 +45,7 @@ export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, ev
   return result;
 }
 
-async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: ReporterMultiplexer): Promise<ScenarioResult> {
+async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: EventSink): Promise<ScenarioResult> {
   const { scenario } = plan;
   const ref = refOf(plan);
   const target = renderTarget(scenario, { scope: options.scope, run: newRun() });
@@ -56,7 +59,7 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: R
     scope: options.scope,
     client,
     run: newRun(),
-    onSecret: (value) => options.redact?.add(value),
+    onSecret: (value) => options.onSecret?.(value),
   };
   const runnable = plan.attacks.some((a) => !a.skip);
   let captures: Record<string, string> = {};
@@ -124,8 +127,9 @@ async function runAttack(
     record: (...exchanges) => progress((sent += exchanges.length), exchanges),
   };
   try {
-    const observation = await executeAttack(env, attack);
-    const { findings, metrics } = judge(plan.scenario, target, observation);
+    const module = attackById(attack.id)!;
+    const observation = await module.execute(env, attack.config);
+    const { findings, metrics } = module.judge(observation, { scenario: plan.scenario, baseUrl: target });
     const durationMs = Math.round(now() - t0);
     return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings };
   } catch (err) {

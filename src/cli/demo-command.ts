@@ -4,19 +4,19 @@ import { fileURLToPath } from 'node:url';
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { findScenarioFiles } from '../scenario/discover.js';
-import { loadScenarios } from '../scenario/load.js';
+import { loadScenarios } from '../run/load.js';
 import { parseDuration } from '../scenario/duration.js';
 import { planScenario } from '../plan/plan.js';
-import { ATTACK_IDS, type TemplateScope } from '../scenario/types.js';
-import { runPlans } from '../cli/runner.js';
-import { ReporterMultiplexer } from '../report/events.js';
+import { ATTACK_IDS } from '../attacks/index.js';
+import type { TemplateScope } from '../scenario/types.js';
+import { runPlans, SILENT } from '../run/pipeline.js';
 import { jsonReport } from '../report/json.js';
 import { Redactor } from '../report/redact.js';
-import { reportSetupError } from '../cli/errors.js';
-import { toolInfo } from '../cli/version.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { reportSetupError } from './errors.js';
+import { toolInfo } from './version.js';
+import { EXIT } from './exit-codes.js';
 import { summarize, type RunResult, type ScenarioResult } from '../model/results.js';
-import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from './server.js';
+import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from '../demo/server.js';
 import { writeFile } from 'node:fs/promises';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
@@ -43,8 +43,7 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
           const server = await startDemo({ bug: mode, latencyMs: DEMO_LATENCY_MS, ttlMs: scenario.idempotency.ttlMs ?? 2000 });
           try {
             const plan = planScenario({ ...scenario, target: server.url });
-            const quiet = new ReporterMultiplexer([], () => undefined);
-            const run = await runPlans([plan], { scope, transport: { timeoutMs: 10_000 } }, quiet);
+            const run = await runPlans([plan], { scope, transport: { timeoutMs: 10_000 } }, SILENT);
             results.push(...run.scenarios.map((s) => ({ ...s, name: `${s.name} [${mode}]` })));
           } finally {
             await server.close();

@@ -1,0 +1,27 @@
+// The one stream of events a run emits; reporters render it and never touch
+// the network.
+import type { Exchange } from './http.js';
+import type { AttackResult, RunResult, ScenarioResult } from './results.js';
+
+export interface ScenarioRef {
+  name: string;
+  file: string;
+  line: number;
+}
+
+export type RunEvent =
+  | { type: 'run-begin'; scenarios: { ref: ScenarioRef; attacks: string[] }[] }
+  | { type: 'scenario-begin'; scenario: ScenarioRef; target: string }
+  | { type: 'attack-begin'; scenario: ScenarioRef; attack: string }
+  | { type: 'attack-progress'; scenario: ScenarioRef; attack: string; requestsSent: number }
+  /** Every request an attack made, with its response: what `--verbose` prints. */
+  | { type: 'exchange'; scenario: ScenarioRef; attack: string; exchange: Exchange }
+  | { type: 'attack-end'; scenario: ScenarioRef; result: AttackResult }
+  | { type: 'scenario-end'; scenario: ScenarioRef; result: ScenarioResult }
+  | { type: 'warning'; message: string }
+  | { type: 'run-end'; result: RunResult };
+
+/** Where a run sends its events (the reporters' multiplexer, or nothing). */
+export interface EventSink {
+  emit(event: RunEvent): Promise<void>;
+}

@@ -1,0 +1,6 @@
+// Shape tests every layer needs.
+
+/** A map as YAML and JSON have them: an object that is neither null nor a list. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
