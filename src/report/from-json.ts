@@ -4,8 +4,9 @@
 // so that writing the result out with `jsonReport` reproduces the input.
 import { constants } from 'node:buffer';
 import type { Exchange } from '../model/http.js';
-import { FINDING_KINDS, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../model/results.js';
+import { FINDING_KINDS, runOk, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../model/results.js';
 import { ATTACK_IDS, type AttackId } from '../scenario/types.js';
+import { isPlainObject } from '../model/values.js';
 import type { BodyRecord } from './evidence.js';
 
 export class ReportFormatError extends Error {
@@ -29,8 +30,8 @@ class Reader {
   }
 
   object(v: unknown, at: string): Json {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(at, `expected an object, found ${kindOf(v)}`);
-    return v as Json;
+    if (!isPlainObject(v)) this.fail(at, `expected an object, found ${kindOf(v)}`);
+    return v;
   }
 
   array(v: unknown, at: string): unknown[] {
@@ -88,8 +89,8 @@ export function readJsonReport(text: string, file: string): RunResult {
     throw new ReportFormatError(file, `invalid JSON (${(err as Error).message})`);
   }
   const r = new Reader(file);
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ReportFormatError(file, `expected a JSON object, found ${kindOf(doc)}`);
-  const top = doc as Json;
+  if (!isPlainObject(doc)) throw new ReportFormatError(file, `expected a JSON object, found ${kindOf(doc)}`);
+  const top = doc;
   if (!('schemaVersion' in top)) throw new ReportFormatError(file, 'no schemaVersion field');
   if (top.schemaVersion !== 1) {
     throw new ReportFormatError(file, `schemaVersion ${describe(top.schemaVersion)} is not supported (this idemchaos reads schemaVersion 1)`);
@@ -274,7 +275,7 @@ export function mergeResults(results: RunResult[]): RunResult {
     durationMs: results.reduce((sum, r) => sum + r.durationMs, 0),
     scenarios,
     summary,
-    ok: summary.failed === 0 && summary.errored === 0,
+    ok: runOk(summary),
   };
 }
 

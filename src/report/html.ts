@@ -9,6 +9,8 @@ import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';
+import { plural as count } from '../model/text.js';
+import { isPlainObject } from '../model/values.js';
 
 export const HTML_BODY_LIMIT = 16 * 1024;
 /** Exchanges shown per finding; the JSON report has all of them. */
@@ -282,8 +284,8 @@ export function timelinePoints(value: unknown): TimelinePoint[] {
   const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   const out: TimelinePoint[] = [];
   for (const p of value as unknown[]) {
-    if (!p || typeof p !== 'object') continue;
-    const r = p as Record<string, unknown>;
+    if (!isPlainObject(p)) continue;
+    const r = p;
     if (!num(r.request) || !num(r.status) || !num(r.releasedMs)) continue;
     const point: TimelinePoint = { request: r.request, status: r.status, releasedMs: r.releasedMs };
     if (num(r.firstByteMs)) point.firstByteMs = r.firstByteMs;
@@ -410,10 +412,6 @@ function axisScale(latest: number): { max: number; step: number } {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= 8) ?? 10 * mag;
   return { max: Math.ceil(span / step - 1e-9) * step, step };
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Text and attribute values alike. */

@@ -7,6 +7,7 @@ import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';
+import { plural as count } from '../model/text.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
 const MD_MAX_EXCHANGES = 4;
@@ -108,10 +109,6 @@ function verdictCell(a: AttackResult): string {
     case 'skip':
       return `${VERDICT_EMOJI.skip} skip`;
   }
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**

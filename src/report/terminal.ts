@@ -7,7 +7,7 @@ import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import type { Redactor } from './redact.js';
-import { plural } from '../judge/findings.js';
+import { plural } from '../model/text.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -145,7 +145,7 @@ export class TerminalReporter implements Reporter {
       (sum.errored ? this.c.yellow : this.c.dim)(`${sum.errored} could not test`),
       this.c.dim(`${sum.skipped} skipped`),
     ].join(', ');
-    lines.push('', `${plural(sum.attacks, 'attack')} in ${sum.scenarios} scenario${sum.scenarios === 1 ? '' : 's'}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    lines.push('', `${plural(sum.attacks, 'attack')} in ${plural(sum.scenarios, 'scenario')}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
     return lines.join('\n');
   }
 
