@@ -2,7 +2,7 @@
 import { ReporterMultiplexer, type Reporter } from '../report/events.js';
 import { TerminalReporter } from '../report/terminal.js';
 import { JsonReporter } from '../report/json.js';
-import type { Redactor } from '../report/redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import { toolInfo } from './version.js';
 import { randomUUID } from 'node:crypto';
 import { JunitReporter } from '../report/junit.js';

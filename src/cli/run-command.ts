@@ -6,7 +6,8 @@ import type { AttackId, EngineName, Scenario, TemplateScope } from '../scenario/
 import { planScenario, type PlanOptions, type ScenarioPlan } from '../plan/plan.js';
 import { plannedRequests, requestBudget } from '../plan/requests.js';
 import { selectShard } from '../plan/shard.js';
-import { redactorForScenarios, type Redactor } from '../report/redact.js';
+import { redactorForScenarios } from '../secrets/scenarios.js';
+import type { Redactor } from '../secrets/redactor.js';
 import type { TransportOptions } from '../model/http.js';
 import type { RunResult } from '../model/results.js';
 import { runPlans } from './runner.js';

@@ -12,7 +12,7 @@ import { newRun, renderTarget } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { ReporterMultiplexer, ScenarioRef } from '../report/events.js';
-import type { Redactor } from '../report/redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 
 export interface RunnerOptions {
   scope: TemplateScope;

@@ -11,7 +11,7 @@ import { ATTACK_IDS, type TemplateScope } from '../scenario/types.js';
 import { runPlans } from '../cli/runner.js';
 import { ReporterMultiplexer } from '../report/events.js';
 import { jsonReport } from '../report/json.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../secrets/redactor.js';
 import { reportSetupError } from '../cli/errors.js';
 import { toolInfo } from '../cli/version.js';
 import { EXIT } from '../cli/exit-codes.js';

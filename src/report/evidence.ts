@@ -2,7 +2,7 @@
 // terminal prints. Bodies are cut at a limit, with a note saying so.
 import type { Exchange } from '../model/http.js';
 import type { Evidence } from '../model/results.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 
 export interface BodyRecord {
   text: string;

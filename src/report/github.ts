@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ScenarioResult } from '../model/results.js';
 import type { Reporter, RunEvent } from './events.js';
 import { markdownSummary } from './markdown.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 
 /** GitHub refuses a step summary over 1 MiB; stay under it with room for the note. */
 export const STEP_SUMMARY_LIMIT = 1000 * 1024;

@@ -8,7 +8,7 @@ import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import { plural as count } from '../model/text.js';
 import { isPlainObject } from '../model/values.js';
 

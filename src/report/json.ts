@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */
 const JUNIT_BODY_LIMIT = 1024;

@@ -6,7 +6,7 @@ import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import { plural as count } from '../model/text.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */

@@ -6,7 +6,7 @@ import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import { plural } from '../model/text.js';
 
 export interface TerminalOptions {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { mergeResults, readJsonReport, ReportFormatError } from '../../src/report/from-json.js';
 import { JsonReporter, jsonReport } from '../../src/report/json.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type RunResult } from '../../src/model/results.js';
 import type { Exchange } from '../../src/model/http.js';
 import { tempDir } from '../helpers/harness.js';

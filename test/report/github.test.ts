@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GithubReporter, STEP_SUMMARY_LIMIT, workspacePath } from '../../src/report/github.js';
 import { ReporterMultiplexer, type RunEvent } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET } from './results.js';

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { HtmlReporter, htmlReport } from '../../src/report/html.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SCRIPT_BODY, SECRET, WEIRD } from './results.js';

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JunitReporter, junitXml } from '../../src/report/junit.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
 import { ROOT, tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET, WEIRD, type RealRun } from './results.js';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MarkdownReporter, markdownSummary } from '../../src/report/markdown.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET, WEIRD } from './results.js';

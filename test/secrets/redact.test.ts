@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSecretHeader, Redactor, redactorForScenarios } from '../../src/report/redact.js';
+import { isSecretHeader } from '../../src/secrets/names.js';
+import { Redactor } from '../../src/secrets/redactor.js';
+import { redactorForScenarios } from '../../src/secrets/scenarios.js';
 import { exchangeRecord } from '../../src/report/evidence.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { parseStatusSet } from '../../src/scenario/status.js';

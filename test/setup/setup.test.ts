@@ -5,7 +5,7 @@ import { planScenario } from '../../src/plan/plan.js';
 import { runPlans } from '../../src/cli/runner.js';
 import { ReporterMultiplexer, type RunEvent } from '../../src/report/events.js';
 import { jsonReport } from '../../src/report/json.js';
-import { redactorForScenarios } from '../../src/report/redact.js';
+import { redactorForScenarios } from '../../src/secrets/scenarios.js';
 import type { AttackId, TemplateScope } from '../../src/scenario/types.js';
 import type { RunResult } from '../../src/model/results.js';
 import { verdicts, writeScenario } from '../helpers/harness.js';
