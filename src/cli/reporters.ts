@@ -28,12 +28,12 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
   // the runner would obey; the terminal fences evidence off with stop-commands.
   const fence = github ? randomUUID() : undefined;
   const reporters: Reporter[] = [
-    new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], redact, verbosity, ...(fence ? { stopCommandsToken: fence } : {}) }),
+    new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], verbosity, ...(fence ? { stopCommandsToken: fence } : {}) }),
   ];
-  if (flags.reportJson) reporters.push(new JsonReporter(flags.reportJson, toolInfo(), redact));
-  if (flags.reportJunit) reporters.push(new JunitReporter(flags.reportJunit, redact));
-  if (flags.reportMarkdown) reporters.push(new MarkdownReporter(flags.reportMarkdown, redact));
-  if (flags.reportHtml) reporters.push(new HtmlReporter(flags.reportHtml, redact, { tool: toolInfo() }));
+  if (flags.reportJson) reporters.push(new JsonReporter(flags.reportJson, toolInfo()));
+  if (flags.reportJunit) reporters.push(new JunitReporter(flags.reportJunit));
+  if (flags.reportMarkdown) reporters.push(new MarkdownReporter(flags.reportMarkdown));
+  if (flags.reportHtml) reporters.push(new HtmlReporter(flags.reportHtml, { tool: toolInfo() }));
   if (github) {
     const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
     reporters.push(
@@ -41,11 +41,12 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
         workspace: process.env['GITHUB_WORKSPACE'] || process.cwd(),
         ...(summaryFile ? { summaryFile } : {}),
         write: (text) => out.write(text),
-        redact,
       }),
     );
   }
-  return new ReporterMultiplexer(reporters, (name, error) => {
+  const onFailure = (name: string, error: unknown) => {
     process.stderr.write(`idemchaos: the ${name} reporter failed and was stopped: ${(error as Error)?.message ?? error}\n`);
-  });
+  };
+  // The one place events are redacted: every reporter above gets redacted copies.
+  return new ReporterMultiplexer(reporters, onFailure, { redact });
 }

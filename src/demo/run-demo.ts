@@ -84,7 +84,7 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
         summary,
         ok: summary.failed === 0 && summary.errored === 0,
       };
-      await writeFile(flags.reportJson, JSON.stringify(jsonReport(combined, toolInfo(), new Redactor()), null, 2) + '\n');
+      await writeFile(flags.reportJson, JSON.stringify(jsonReport(new Redactor().run(combined), toolInfo()), null, 2) + '\n');
     }
     return EXIT.ok;
   } catch (err) {

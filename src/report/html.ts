@@ -8,7 +8,6 @@ import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from '../secrets/redactor.js';
 import { plural as count } from '../model/text.js';
 import { isPlainObject } from '../model/values.js';
 
@@ -28,13 +27,12 @@ export class HtmlReporter implements Reporter {
 
   constructor(
     private readonly file: string,
-    private readonly redact: Redactor,
     private readonly options: HtmlOptions = {},
   ) {}
 
   async onEvent(event: RunEvent): Promise<void> {
     if (event.type !== 'run-end') return;
-    await writeFile(this.file, htmlReport(event.result, this.redact, this.options));
+    await writeFile(this.file, htmlReport(event.result, this.options));
   }
 }
 
@@ -52,7 +50,7 @@ interface Located {
   a: AttackResult;
 }
 
-export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOptions = {}): string {
+export function htmlReport(result: RunResult, options: HtmlOptions = {}): string {
   const attacks: Located[] = result.scenarios.flatMap((s) => s.attacks.map((a) => ({ s, a })));
   const findings = attacks.flatMap((l) => l.a.findings.map((f) => ({ ...l, f })));
   const errored = attacks.filter((l) => l.a.verdict === 'error');
@@ -112,7 +110,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
         const a = s.attacks.find((x) => x.attack === id);
         if (!a) return '<td class="none"></td>';
         const attrs = `class="v-${a.verdict}" data-verdict="${a.verdict}" data-attack="${esc(id)}"`;
-        const title = a.reason ? ` title="${esc(redact.text(a.reason))}"` : '';
+        const title = a.reason ? ` title="${esc(a.reason)}"` : '';
         switch (a.verdict) {
           case 'fail':
             return `<td ${attrs}><a href="#${findingId.get(a)}">❌ ${a.findings.map((f) => esc(f.kind)).join('<br>')}</a></td>`;
@@ -124,7 +122,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
             return `<td ${attrs}${title}>✅ pass</td>`;
         }
       });
-      const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(redact.text(s.target))}</div>`;
+      const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(s.target)}</div>`;
       parts.push(`<tr><th scope="row">${esc(s.name)}${where}</th>${cells.join('')}</tr>`);
     }
     parts.push('</tbody>', '</table>');
@@ -135,15 +133,15 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   if (findings.length > 0) {
     parts.push('<section id="findings">', '<h2>Findings</h2>');
     findings.forEach(({ s, a, f }, i) => {
-      const ev = evidenceRecord(f.evidence, redact, HTML_BODY_LIMIT);
+      const ev = evidenceRecord(f.evidence, HTML_BODY_LIMIT);
       const line = s.attackLines?.[a.attack] ?? s.line;
       parts.push(
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
         `<h3 class="finding-title">❌ ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code></h3>`,
-        `<p class="message">${esc(redact.text(f.message))}</p>`,
-        `<p class="where dim">${esc(`${s.file}:${line}`)} · target ${esc(redact.text(s.target))}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
+        `<p class="message">${esc(f.message)}</p>`,
+        `<p class="where dim">${esc(`${s.file}:${line}`)} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
-        ...evidenceHtml(ev, redact),
+        ...evidenceHtml(ev),
         '</article>',
       );
     });
@@ -154,14 +152,14 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   if (errored.length > 0 || broken.length > 0) {
     parts.push('<section id="could-not-test">', '<h2>Could not test</h2>');
     for (const s of broken) {
-      parts.push('<article class="could-not-test">', `<h3>⚠️ ${esc(s.name)}</h3>`, `<p class="reason">${esc(redact.text(s.error ?? ''))}</p>`, '</article>');
+      parts.push('<article class="could-not-test">', `<h3>⚠️ ${esc(s.name)}</h3>`, `<p class="reason">${esc(s.error ?? '')}</p>`, '</article>');
     }
     for (const { s, a } of errored) {
       parts.push(
         `<article class="could-not-test" id="${errorId.get(a)}">`,
         `<h3>⚠️ ${esc(s.name)} › ${esc(a.attack)}</h3>`,
-        `<p class="reason">${esc(redact.text(a.reason ?? 'could not test'))}</p>`,
-        ...(a.errorEvidence ? evidenceHtml(evidenceRecord(a.errorEvidence, redact, HTML_BODY_LIMIT), redact) : []),
+        `<p class="reason">${esc(a.reason ?? 'could not test')}</p>`,
+        ...(a.errorEvidence ? evidenceHtml(evidenceRecord(a.errorEvidence, HTML_BODY_LIMIT)) : []),
         '</article>',
       );
     }
@@ -172,7 +170,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   const skipped = attacks.filter((l) => l.a.verdict === 'skip');
   if (skipped.length > 0) {
     parts.push('<section id="skipped">', '<h2>Skipped</h2>', '<ul>');
-    for (const { s, a } of skipped) parts.push(`<li>⏭️ ${esc(s.name)} › ${esc(a.attack)}: ${esc(redact.text(a.reason ?? 'skipped'))}</li>`);
+    for (const { s, a } of skipped) parts.push(`<li>⏭️ ${esc(s.name)} › ${esc(a.attack)}: ${esc(a.reason ?? 'skipped')}</li>`);
     parts.push('</ul>', '</section>');
   }
 
@@ -204,12 +202,12 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   return parts.join('\n') + '\n';
 }
 
-function evidenceHtml(ev: EvidenceRecord, redact: Redactor): string[] {
+function evidenceHtml(ev: EvidenceRecord): string[] {
   const out: string[] = [];
   if (ev.oracle) {
     const o = ev.oracle;
-    const ids = o.ids ? `; ids: ${o.ids.length ? o.ids.map((id) => `<code>${esc(redact.text(id))}</code>`).join(', ') : 'none'}` : '';
-    const note = o.note ? ` (${esc(redact.text(o.note))})` : '';
+    const ids = o.ids ? `; ids: ${o.ids.length ? o.ids.map((id) => `<code>${esc(id)}</code>`).join(', ') : 'none'}` : '';
+    const note = o.note ? ` (${esc(o.note)})` : '';
     out.push(`<p class="oracle">oracle: <strong>${o.before}</strong> before, <strong>${o.after}</strong> after${ids}${note}</p>`);
   }
   if (ev.diff?.length) {

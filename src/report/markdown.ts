@@ -6,7 +6,6 @@ import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from '../secrets/redactor.js';
 import { plural as count } from '../model/text.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
@@ -20,16 +19,15 @@ export class MarkdownReporter implements Reporter {
 
   constructor(
     private readonly file: string,
-    private readonly redact: Redactor,
   ) {}
 
   async onEvent(event: RunEvent): Promise<void> {
     if (event.type !== 'run-end') return;
-    await writeFile(this.file, markdownSummary(event.result, this.redact));
+    await writeFile(this.file, markdownSummary(event.result));
   }
 }
 
-export function markdownSummary(result: RunResult, redact: Redactor): string {
+export function markdownSummary(result: RunResult): string {
   const out: string[] = [];
   const sum = result.summary;
   const findings = result.scenarios.flatMap((s) => s.attacks.flatMap((a) => a.findings.map((f) => ({ s, a, f }))));
@@ -65,15 +63,15 @@ export function markdownSummary(result: RunResult, redact: Redactor): string {
   if (findings.length > 0) {
     out.push('', '### Findings');
     for (const { s, a, f } of findings) {
-      const ev = evidenceRecord(f.evidence, redact, MD_BODY_LIMIT);
+      const ev = evidenceRecord(f.evidence, MD_BODY_LIMIT);
       const line = s.attackLines?.[a.attack] ?? s.line;
       out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\``, '');
-      out.push(paragraph(redact.text(f.message)), '');
+      out.push(paragraph(f.message), '');
       const facts = [`- where: ${code(`${s.file}:${line}`)}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
       if (ev.oracle) {
         const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.length ? ev.oracle.ids.map(code).join(', ') : 'none'}` : '';
-        const note = ev.oracle.note ? ` (${inline(redact.text(ev.oracle.note))})` : '';
+        const note = ev.oracle.note ? ` (${inline(ev.oracle.note)})` : '';
         facts.push(`- oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}${note}`);
       }
       for (const e of ev.exchanges.slice(0, MD_MAX_EXCHANGES)) {
@@ -90,9 +88,9 @@ export function markdownSummary(result: RunResult, redact: Redactor): string {
 
   if (errored.length > 0 || broken.length > 0) {
     out.push('', '### Could not test', '');
-    for (const s of broken) out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)}**: ${inline(redact.text(s.error ?? ''))}`);
+    for (const s of broken) out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)}**: ${inline(s.error ?? '')}`);
     for (const { s, a } of errored) {
-      out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)} › ${a.attack}**: ${inline(redact.text(a.reason ?? 'could not test'))}`);
+      out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)} › ${a.attack}**: ${inline(a.reason ?? 'could not test')}`);
     }
   }
   return out.join('\n') + '\n';

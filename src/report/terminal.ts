@@ -6,7 +6,6 @@ import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import type { Redactor } from '../secrets/redactor.js';
 import { plural } from '../model/text.js';
 
 export interface TerminalOptions {
@@ -14,7 +13,6 @@ export interface TerminalOptions {
   color: boolean;
   /** Rewrite a live status line in place (a TTY outside CI). */
   live: boolean;
-  redact: Redactor;
   /** How many exchanges of one finding to print before pointing at the JSON report. */
   maxExchanges?: number;
   /** quiet: only findings and the summary; verbose: also every exchange as it happens. */
@@ -38,7 +36,7 @@ export class TerminalReporter implements Reporter {
     if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning') return;
     switch (event.type) {
       case 'scenario-begin':
-        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${this.opts.redact.text(event.target)}`)}\n`);
+        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${event.target}`)}\n`);
         break;
       case 'attack-begin':
         this.current = { label: event.attack, start: Date.now(), sent: 0 };
@@ -54,7 +52,7 @@ export class TerminalReporter implements Reporter {
       case 'exchange':
         if (verbosity !== 'verbose') break;
         this.stopLive(false);
-        this.write(this.fenced(`${this.exchange(exchangeRecord(event.exchange, this.opts.redact, TERMINAL_BODY_LIMIT)).join('\n')}\n`));
+        this.write(this.fenced(`${this.exchange(exchangeRecord(event.exchange, TERMINAL_BODY_LIMIT)).join('\n')}\n`));
         this.resumeLive();
         break;
       case 'attack-end':
@@ -63,7 +61,7 @@ export class TerminalReporter implements Reporter {
         break;
       case 'warning':
         this.stopLive();
-        this.write(`${this.c.yellow('warning:')} ${this.opts.redact.text(event.message)}\n`);
+        this.write(`${this.c.yellow('warning:')} ${event.message}\n`);
         break;
       case 'run-end':
         this.stopLive();
@@ -108,7 +106,7 @@ export class TerminalReporter implements Reporter {
     const detail = r.verdict === 'fail' ? kinds : (r.reason ?? '');
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
     const burst = burstSummary(r);
-    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${this.opts.redact.text(detail)}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
+    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
   }
 
   private badge(v: Verdict): string {
@@ -129,12 +127,12 @@ export class TerminalReporter implements Reporter {
     for (const s of result.scenarios) {
       for (const a of s.attacks) {
         for (const f of a.findings) {
-          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), `  ${this.opts.redact.text(f.message)}`);
-          lines.push(...this.evidence(evidenceRecord(f.evidence, this.opts.redact, TERMINAL_BODY_LIMIT)));
+          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), `  ${f.message}`);
+          lines.push(...this.evidence(evidenceRecord(f.evidence, TERMINAL_BODY_LIMIT)));
         }
         if (a.verdict === 'error') {
-          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), `  ${this.opts.redact.text(a.reason ?? '')}`);
-          if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, this.opts.redact, TERMINAL_BODY_LIMIT)));
+          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), `  ${a.reason ?? ''}`);
+          if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, TERMINAL_BODY_LIMIT)));
         }
       }
     }

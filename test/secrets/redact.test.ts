@@ -119,7 +119,7 @@ describe('Redactor: URLs in any text', () => {
   it('applies to exchange records: URL, headers and bodies', () => {
     const r2 = new Redactor(['tok_abcdef'], { keyHeaders: ['Idempotency-Key'] });
     const rec = exchangeRecord(
-      {
+      r2.exchange({
         label: 'original',
         request: {
           method: 'POST',
@@ -129,8 +129,7 @@ describe('Redactor: URLs in any text', () => {
         },
         response: { status: 201, headers: { 'set-cookie': 'sid=x', 'idempotency-key': KEY }, body: Buffer.from('{"owner":"tok_abcdef"}') },
         startedAt: 0,
-      },
-      r2,
+      }),
       4096,
     );
     assert.equal(rec.request.url, 'https://***:***@api.test/orders?access_token=***');

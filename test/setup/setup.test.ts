@@ -53,7 +53,7 @@ async function run(yaml: string, target: string, opts: { password?: string; only
   const events: RunEvent[] = [];
   const mux = new ReporterMultiplexer([{ name: 'collect', onEvent: (e) => void events.push(e) }], () => undefined);
   const result = await runPlans(plans, { scope, transport: { timeoutMs: 5000 }, redact }, mux);
-  return { result, events, report: JSON.stringify(jsonReport(result, TOOL, redact)) };
+  return { result, events, report: JSON.stringify(jsonReport(redact.run(result), TOOL)) };
 }
 
 describe('setup and teardown', () => {
