@@ -1,14 +1,16 @@
 // The reporters a command asked for, fed by one multiplexed event stream.
+import { randomUUID } from 'node:crypto';
 import { ReporterMultiplexer, type Reporter } from '../report/events.js';
 import { TerminalReporter } from '../report/terminal.js';
-import { JsonReporter } from '../report/json.js';
+import { FileReporter } from '../report/file.js';
+import { jsonText } from '../report/json.js';
+import { junitXml } from '../report/junit.js';
+import { markdownSummary } from '../report/markdown.js';
+import { htmlReport } from '../report/html.js';
+import { GithubReporter } from '../report/github.js';
+import type { RunResult } from '../model/results.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { toolInfo } from './version.js';
-import { randomUUID } from 'node:crypto';
-import { JunitReporter } from '../report/junit.js';
-import { MarkdownReporter } from '../report/markdown.js';
-import { HtmlReporter } from '../report/html.js';
-import { GithubReporter } from '../report/github.js';
 
 export interface ReportFlags {
   reportJson?: string;
@@ -18,6 +20,16 @@ export interface ReportFlags {
   verbose?: boolean;
   quiet?: boolean;
 }
+
+type ReportFileFlag = 'reportJson' | 'reportJunit' | 'reportMarkdown' | 'reportHtml';
+
+/** Each report file: its flag, its reporter's name and how the finished run is rendered. */
+const REPORT_FILES: { key: ReportFileFlag; flag: string; name: string; render: (result: RunResult) => string }[] = [
+  { key: 'reportJson', flag: '--report-json', name: 'json', render: (r) => jsonText(r, toolInfo()) },
+  { key: 'reportJunit', flag: '--report-junit', name: 'junit', render: junitXml },
+  { key: 'reportMarkdown', flag: '--report-markdown', name: 'markdown', render: markdownSummary },
+  { key: 'reportHtml', flag: '--report-html', name: 'html', render: (r) => htmlReport(r, { tool: toolInfo() }) },
+];
 
 export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMultiplexer {
   const out = process.stdout;
@@ -30,10 +42,10 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
   const reporters: Reporter[] = [
     new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], verbosity, ...(fence ? { stopCommandsToken: fence } : {}) }),
   ];
-  if (flags.reportJson) reporters.push(new JsonReporter(flags.reportJson, toolInfo()));
-  if (flags.reportJunit) reporters.push(new JunitReporter(flags.reportJunit));
-  if (flags.reportMarkdown) reporters.push(new MarkdownReporter(flags.reportMarkdown));
-  if (flags.reportHtml) reporters.push(new HtmlReporter(flags.reportHtml, { tool: toolInfo() }));
+  for (const { key, name, render } of REPORT_FILES) {
+    const file = flags[key];
+    if (file) reporters.push(new FileReporter(name, file, render));
+  }
   if (github) {
     const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
     reporters.push(

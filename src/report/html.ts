@@ -3,11 +3,9 @@
 // requests and responses, why anything could not be tested, and a timeline
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
-import { writeFile } from 'node:fs/promises';
 import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
 import { plural as count } from '../model/text.js';
 import { isPlainObject } from '../model/values.js';
 
@@ -20,20 +18,6 @@ const HTML_OPEN_EXCHANGES = 2;
 export interface HtmlOptions {
   /** Shown in the footer, e.g. { name: 'idemchaos', version: '0.1.0' }. */
   tool?: { name: string; version: string };
-}
-
-export class HtmlReporter implements Reporter {
-  readonly name = 'html';
-
-  constructor(
-    private readonly file: string,
-    private readonly options: HtmlOptions = {},
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, htmlReport(event.result, this.options));
-  }
 }
 
 /** One point of a concurrent burst, as `metrics.timeline` records it (ms from the first release). */

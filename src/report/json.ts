@@ -1,9 +1,7 @@
 // The machine-readable report (`--report-json`). Fields are only ever added,
 // never removed or renamed: CI pipelines parse this.
-import { writeFile } from 'node:fs/promises';
 import type { RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -41,16 +39,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
   };
 }
 
-export class JsonReporter implements Reporter {
-  readonly name = 'json';
-
-  constructor(
-    private readonly file: string,
-    private readonly tool: { name: string; version: string },
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, JSON.stringify(jsonReport(event.result, this.tool), null, 2) + '\n');
-  }
+/** The report file's text: jsonReport, indented, with a final newline. */
+export function jsonText(result: RunResult, tool: { name: string; version: string }): string {
+  return JSON.stringify(jsonReport(result, tool), null, 2) + '\n';
 }

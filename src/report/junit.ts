@@ -3,28 +3,13 @@
 // "junit-10" schema, which allows `file` on <testsuite> but not on <testcase>,
 // so a testcase's location (file:line) is written into its failure text and
 // its <system-out> instead.
-import { writeFile } from 'node:fs/promises';
 import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */
 const JUNIT_BODY_LIMIT = 1024;
 /** Exchanges listed per finding in the failure text; the rest are counted. */
 const JUNIT_MAX_EXCHANGES = 6;
-
-export class JunitReporter implements Reporter {
-  readonly name = 'junit';
-
-  constructor(
-    private readonly file: string,
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, junitXml(event.result));
-  }
-}
 
 export function junitXml(result: RunResult): string {
   const total = { tests: 0, failures: 0, errors: 0 };

@@ -1,11 +1,9 @@
 // A Markdown summary (`--report-markdown`, and the GitHub step summary): the
 // outcome, a scenario × attack table, every finding with its oracle counts
 // and diff, and why anything could not be tested.
-import { writeFile } from 'node:fs/promises';
 import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
-import type { Reporter, RunEvent } from './events.js';
 import { plural as count } from '../model/text.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
@@ -13,19 +11,6 @@ const MD_MAX_EXCHANGES = 4;
 const MD_BODY_LIMIT = 1024;
 
 export const VERDICT_EMOJI = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' } as const;
-
-export class MarkdownReporter implements Reporter {
-  readonly name = 'markdown';
-
-  constructor(
-    private readonly file: string,
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, markdownSummary(event.result));
-  }
-}
 
 export function markdownSummary(result: RunResult): string {
   const out: string[] = [];

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mergeResults, readJsonReport, ReportFormatError } from '../../src/report/from-json.js';
-import { JsonReporter, jsonReport } from '../../src/report/json.js';
+import { jsonReport, jsonText } from '../../src/report/json.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type RunResult } from '../../src/model/results.js';
@@ -18,7 +19,7 @@ const redact = new Redactor([SECRET]);
 
 async function writeReport(result: RunResult): Promise<string> {
   const file = path.join(await tempDir(), 'report.json');
-  const events = new ReporterMultiplexer([new JsonReporter(file, TOOL)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
+  const events = new ReporterMultiplexer([new FileReporter('json', file, (r) => jsonText(r, TOOL))], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   return readFile(file, 'utf8');
 }

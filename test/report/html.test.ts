@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { HtmlReporter, htmlReport } from '../../src/report/html.js';
+import { htmlReport } from '../../src/report/html.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
@@ -23,7 +24,7 @@ const redact = new Redactor([SECRET]);
 
 async function writeHtml(result: RunResult): Promise<{ file: string; html: string }> {
   const file = path.join(await tempDir(), 'report.html');
-  const events = new ReporterMultiplexer([new HtmlReporter(file)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
+  const events = new ReporterMultiplexer([new FileReporter('html', file, (r) => htmlReport(r))], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   return { file, html: await readFile(file, 'utf8') };
 }

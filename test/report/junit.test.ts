@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { JunitReporter, junitXml } from '../../src/report/junit.js';
+import { junitXml } from '../../src/report/junit.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
@@ -45,7 +46,7 @@ function xpath(file: string, expr: string): string {
 async function writeJunit(result: RunResult): Promise<{ file: string; xml: string }> {
   const file = path.join(await tempDir(), 'junit.xml');
   // Through the reporter and the event stream, as the CLI wires it.
-  const events = new ReporterMultiplexer([new JunitReporter(file)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
+  const events = new ReporterMultiplexer([new FileReporter('junit', file, junitXml)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   return { file, xml: await readFile(file, 'utf8') };
 }

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MarkdownReporter, markdownSummary } from '../../src/report/markdown.js';
+import { markdownSummary } from '../../src/report/markdown.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type RunResult } from '../../src/model/results.js';
@@ -78,7 +79,7 @@ test('markdown: the handcrafted run, table and findings exactly', () => {
 test('markdown: a real run through the reporter', async () => {
   const { result } = await realRun();
   const file = path.join(await tempDir(), 'summary.md');
-  const events = new ReporterMultiplexer([new MarkdownReporter(file)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
+  const events = new ReporterMultiplexer([new FileReporter('markdown', file, markdownSummary)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   const md = await readFile(file, 'utf8');
   const lines = md.split('\n');

@@ -7,7 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ReporterMultiplexer, type Reporter, type RunEvent } from '../../src/report/events.js';
-import { JsonReporter, JSON_BODY_LIMIT } from '../../src/report/json.js';
+import { JSON_BODY_LIMIT, jsonText } from '../../src/report/json.js';
+import { FileReporter } from '../../src/report/file.js';
 import { TerminalReporter } from '../../src/report/terminal.js';
 import { TERMINAL_BODY_LIMIT } from '../../src/report/evidence.js';
 import { Redactor } from '../../src/secrets/redactor.js';
@@ -177,7 +178,7 @@ describe('bodies are cut after redaction, never a secret half-masked', () => {
     const result = run();
     result.scenarios[0]!.attacks[0]!.findings[0]!.evidence.exchanges[0]!.response!.body = straddling(JSON_BODY_LIMIT);
     const file = path.join(await tempDir(), 'r.json');
-    await new ReporterMultiplexer([new JsonReporter(file, TOOL)], fail, { redact: new Redactor([SECRET]) }).emit({ type: 'run-end', result });
+    await new ReporterMultiplexer([new FileReporter('json', file, (r) => jsonText(r, TOOL))], fail, { redact: new Redactor([SECRET]) }).emit({ type: 'run-end', result });
     const text = await readFile(file, 'utf8');
     const doc = JSON.parse(text) as { scenarios: { attacks: { findings: { evidence: { exchanges: { response: { body: { text: string; truncated?: unknown } } }[] } }[] }[] }[] };
     const body = doc.scenarios[0]!.attacks[0]!.findings[0]!.evidence.exchanges[0]!.response.body;
