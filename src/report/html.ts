@@ -3,9 +3,9 @@
 // requests and responses, why anything could not be tested, and a timeline
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
-import { ATTACK_IDS } from '../scenario/types.js';
-import type { AttackResult, RunResult, ScenarioResult, Verdict } from '../model/results.js';
+import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
+import { outline, runSize, usedAttacks, type Located } from './outline.js';
 import { plural as count } from '../model/text.js';
 import { isPlainObject } from '../model/values.js';
 
@@ -29,26 +29,10 @@ export interface TimelinePoint {
   endedMs?: number;
 }
 
-interface Located {
-  s: ScenarioResult;
-  a: AttackResult;
-}
-
 export function htmlReport(result: RunResult, options: HtmlOptions = {}): string {
-  const attacks: Located[] = result.scenarios.flatMap((s) => s.attacks.map((a) => ({ s, a })));
-  const findings = attacks.flatMap((l) => l.a.findings.map((f) => ({ ...l, f })));
-  const errored = attacks.filter((l) => l.a.verdict === 'error');
-  const broken = result.scenarios.filter((s) => s.error);
+  const { attacks, findings, errored, broken, outcome, headline } = outline(result);
   const concurrent = attacks.filter((l) => l.a.attack === 'concurrent' && l.a.verdict !== 'skip');
   const sum = result.summary;
-
-  const outcome: Verdict = findings.length > 0 ? 'fail' : errored.length > 0 || broken.length > 0 || !result.ok ? 'error' : 'pass';
-  const headline =
-    outcome === 'fail'
-      ? `${count(findings.length, 'finding')} in ${count(sum.failed, 'attack')}`
-      : outcome === 'error'
-        ? `could not test ${count(errored.length + broken.length, 'attack')}`
-        : 'no findings';
   const icon = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' }[outcome];
 
   // Anchors: the table links to the first finding of an attack and to its timeline.
@@ -75,7 +59,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
     '<body>',
     `<header class="outcome outcome-${outcome}">`,
     `<h1>${icon} idemchaos: ${esc(headline)}</h1>`,
-    `<p class="counts">${esc(`${count(sum.attacks, 'attack')} in ${count(sum.scenarios, 'scenario')}:`)} ` +
+    `<p class="counts">${esc(`${runSize(sum)}:`)} ` +
       `<span class="v-pass">${sum.passed} passed</span>, <span class="v-fail">${sum.failed} failed</span>, ` +
       `<span class="v-error">${sum.errored} could not test</span>, <span class="v-skip">${sum.skipped} skipped</span></p>`,
     `<p class="meta">started ${esc(result.startedAt)} · ${esc((result.durationMs / 1000).toFixed(1))} s</p>`,
@@ -84,7 +68,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
   );
 
   // Verdict table
-  const used = ATTACK_IDS.filter((id) => attacks.some((l) => l.a.attack === id));
+  const used = usedAttacks(result);
   parts.push('<section id="verdicts">', '<h2>Verdicts</h2>');
   if (result.scenarios.length === 0) parts.push('<p>No scenario ran.</p>');
   else {
@@ -151,7 +135,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
   }
 
   // Skipped, with why
-  const skipped = attacks.filter((l) => l.a.verdict === 'skip');
+  const skipped: Located[] = attacks.filter((l) => l.a.verdict === 'skip');
   if (skipped.length > 0) {
     parts.push('<section id="skipped">', '<h2>Skipped</h2>', '<ul>');
     for (const { s, a } of skipped) parts.push(`<li>⏭️ ${esc(s.name)} › ${esc(a.attack)}: ${esc(a.reason ?? 'skipped')}</li>`);

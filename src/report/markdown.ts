@@ -1,10 +1,9 @@
 // A Markdown summary (`--report-markdown`, and the GitHub step summary): the
 // outcome, a scenario × attack table, every finding with its oracle counts
 // and diff, and why anything could not be tested.
-import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
-import { plural as count } from '../model/text.js';
+import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
 const MD_MAX_EXCHANGES = 4;
@@ -15,25 +14,16 @@ export const VERDICT_EMOJI = { pass: '✅', fail: '❌', error: '⚠️', skip: 
 export function markdownSummary(result: RunResult): string {
   const out: string[] = [];
   const sum = result.summary;
-  const findings = result.scenarios.flatMap((s) => s.attacks.flatMap((a) => a.findings.map((f) => ({ s, a, f }))));
-  const errored = result.scenarios.flatMap((s) => s.attacks.filter((a) => a.verdict === 'error').map((a) => ({ s, a })));
-  const broken = result.scenarios.filter((s) => s.error);
+  const { findings, errored, broken, outcome, headline } = outline(result);
 
-  if (findings.length > 0) {
-    out.push(`## ${VERDICT_EMOJI.fail} idemchaos: ${count(findings.length, 'finding')} in ${count(sum.failed, 'attack')}`);
-  } else if (errored.length > 0 || broken.length > 0 || !result.ok) {
-    out.push(`## ${VERDICT_EMOJI.error} idemchaos: could not test ${count(errored.length + broken.length, 'attack')}`);
-  } else {
-    out.push(`## ${VERDICT_EMOJI.pass} idemchaos: no findings`);
-  }
+  out.push(`## ${VERDICT_EMOJI[outcome]} idemchaos: ${headline}`);
   out.push(
     '',
-    `${count(sum.attacks, 'attack')} in ${count(sum.scenarios, 'scenario')}: ` +
-      `${sum.passed} passed, ${sum.failed} failed, ${sum.errored} could not test, ${sum.skipped} skipped ` +
+    `${runSize(sum)}: ${verdictCounts(sum).map((c) => c.text).join(', ')} ` +
       `(${(result.durationMs / 1000).toFixed(1)} s, started ${result.startedAt})`,
   );
 
-  const used = ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
+  const used = usedAttacks(result);
   if (result.scenarios.length > 0) {
     out.push('', `| scenario | ${used.join(' | ')} |`, `|${' --- |'.repeat(used.length + 1)}`);
     for (const s of result.scenarios) {

@@ -2,11 +2,10 @@
 // table, then every finding with the evidence a bug report needs.
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { ATTACK_IDS } from '../scenario/types.js';
 import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
-import { plural } from '../model/text.js';
+import { runSize, usedAttacks, verdictCounts } from './outline.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -137,18 +136,16 @@ export class TerminalReporter implements Reporter {
       }
     }
     const sum = result.summary;
-    const counts = [
-      this.c.green(`${sum.passed} passed`),
-      (sum.failed ? this.c.red.bold : this.c.dim)(`${sum.failed} failed`),
-      (sum.errored ? this.c.yellow : this.c.dim)(`${sum.errored} could not test`),
-      this.c.dim(`${sum.skipped} skipped`),
-    ].join(', ');
-    lines.push('', `${plural(sum.attacks, 'attack')} in ${plural(sum.scenarios, 'scenario')}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    const style = { pass: this.c.green, fail: this.c.red.bold, error: this.c.yellow, skip: this.c.dim };
+    const counts = verdictCounts(sum)
+      .map(({ verdict, n, text }) => (verdict === 'pass' || n > 0 ? style[verdict] : this.c.dim)(text))
+      .join(', ');
+    lines.push('', `${runSize(sum)}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
     return lines.join('\n');
   }
 
   private table(result: RunResult): string {
-    const used = ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
+    const used = usedAttacks(result);
     const table = new Table({ head: ['scenario', ...used], style: { head: [], border: [] } });
     for (const s of result.scenarios) {
       table.push([
