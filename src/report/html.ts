@@ -6,6 +6,7 @@
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import { outline, runSize, usedAttacks, type Located } from './outline.js';
+import { oracleLine } from './oracle.js';
 import { esc } from './html/escape.js';
 import { CSS, statusClass } from './html/style.js';
 import { timelinesSection } from './html/timeline.js';
@@ -144,10 +145,8 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
 function evidenceHtml(ev: EvidenceRecord): string[] {
   const out: string[] = [];
   if (ev.oracle) {
-    const o = ev.oracle;
-    const ids = o.ids ? `; ids: ${o.ids.length ? o.ids.map((id) => `<code>${esc(id)}</code>`).join(', ') : 'none'}` : '';
-    const note = o.note ? ` (${esc(o.note)})` : '';
-    out.push(`<p class="oracle">oracle: <strong>${o.before}</strong> before, <strong>${o.after}</strong> after${ids}${note}</p>`);
+    const line = oracleLine(ev.oracle, { text: esc, id: (id) => `<code>${esc(id)}</code>`, number: (n) => `<strong>${n}</strong>` });
+    out.push(`<p class="oracle">${line}</p>`);
   }
   if (ev.diff?.length) {
     out.push('<div class="diff"><h4>original → replay</h4>', `<pre>${ev.diff.map((d) => esc(d)).join('\n')}</pre>`, '</div>');

@@ -5,6 +5,7 @@
 // its <system-out> instead.
 import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
+import { oracleLine } from './oracle.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */
 const JUNIT_BODY_LIMIT = 1024;
@@ -92,10 +93,7 @@ function findingText(f: Finding): string {
 /** A few lines a CI test tab can show: oracle counts, the diff, the exchanges as request lines. */
 function evidenceSummary(ev: EvidenceRecord): string[] {
   const out: string[] = [];
-  if (ev.oracle) {
-    const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.length ? ev.oracle.ids.join(', ') : 'none'}` : '';
-    out.push(`  oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}${ev.oracle.note ? ` (${ev.oracle.note})` : ''}`);
-  }
+  if (ev.oracle) out.push(`  ${oracleLine(ev.oracle)}`);
   if (ev.diff?.length) {
     out.push('  original → replay:');
     for (const d of ev.diff) out.push(`    ${d}`);

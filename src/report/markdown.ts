@@ -3,6 +3,7 @@
 // and diff, and why anything could not be tested.
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
+import { oracleLine } from './oracle.js';
 import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
@@ -44,11 +45,7 @@ export function markdownSummary(result: RunResult): string {
       out.push(paragraph(f.message), '');
       const facts = [`- where: ${code(`${s.file}:${line}`)}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
-      if (ev.oracle) {
-        const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.length ? ev.oracle.ids.map(code).join(', ') : 'none'}` : '';
-        const note = ev.oracle.note ? ` (${inline(ev.oracle.note)})` : '';
-        facts.push(`- oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}${note}`);
-      }
+      if (ev.oracle) facts.push(`- ${oracleLine(ev.oracle, { text: inline, id: code })}`);
       for (const e of ev.exchanges.slice(0, MD_MAX_EXCHANGES)) {
         const outcome = e.response ? String(e.response.status) : `no response (${inline(e.error ?? 'none')})`;
         facts.push(`- ${inline(e.label)}: ${code(`${e.request.method} ${e.request.url}`)} → ${outcome}`);

@@ -6,6 +6,8 @@ import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter, RunEvent } from './events.js';
 import { runSize, usedAttacks, verdictCounts } from './outline.js';
+import { oracleLine } from './oracle.js';
+import { plural } from '../model/text.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -60,7 +62,7 @@ export class TerminalReporter implements Reporter {
         break;
       case 'warning':
         this.stopLive();
-        this.write(`${this.c.yellow('warning:')} ${event.message}\n`);
+        this.write(`${block(event.message, ' '.repeat('warning: '.length), `${this.c.yellow('warning:')} `).join('\n')}\n`);
         break;
       case 'run-end':
         this.stopLive();
@@ -102,7 +104,7 @@ export class TerminalReporter implements Reporter {
 
   private attackLine(r: AttackResult): string {
     const kinds = r.findings.map((f) => f.kind).join(', ');
-    const detail = r.verdict === 'fail' ? kinds : (r.reason ?? '');
+    const detail = r.verdict === 'fail' ? kinds : firstLine(r.reason ?? '');
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
     const burst = burstSummary(r);
     return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
@@ -126,11 +128,11 @@ export class TerminalReporter implements Reporter {
     for (const s of result.scenarios) {
       for (const a of s.attacks) {
         for (const f of a.findings) {
-          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), `  ${f.message}`);
+          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), ...block(f.message, '  '));
           lines.push(...this.evidence(evidenceRecord(f.evidence, TERMINAL_BODY_LIMIT)));
         }
         if (a.verdict === 'error') {
-          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), `  ${a.reason ?? ''}`);
+          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), ...block(a.reason ?? '', '  '));
           if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, TERMINAL_BODY_LIMIT)));
         }
       }
@@ -163,12 +165,7 @@ export class TerminalReporter implements Reporter {
 
   private evidence(ev: EvidenceRecord): string[] {
     const out: string[] = [];
-    if (ev.oracle) {
-      const list = ev.oracle.ids;
-      const shown = list && list.length > 6 ? `${list.slice(0, 5).join(', ')}, … (${list.length} in all)` : list?.join(', ');
-      const ids = list ? `; ids: ${shown || 'none'}` : '';
-      out.push(this.c.dim(`  oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}`));
-    }
+    if (ev.oracle) out.push(this.c.dim(`  ${oracleLine(ev.oracle)}`));
     if (ev.diff?.length) {
       out.push(this.c.dim('  original → replay:'));
       for (const d of ev.diff) out.push(`    ${this.c.yellow(d)}`);
@@ -192,7 +189,7 @@ export class TerminalReporter implements Reporter {
       for (const [k, v] of Object.entries(e.response.headers)) out.push(this.c.dim(`      ${k}: ${v}`));
       out.push(...body(e.response.body, '      '));
     }
-    if (e.error) out.push(`    ${this.c.yellow('✖')} ${e.error}`);
+    if (e.error) out.push(...block(e.error, '      ', `    ${this.c.yellow('✖')} `));
     return out;
   }
 }
@@ -207,6 +204,44 @@ export function burstSummary(r: AttackResult): string {
   if (typeof m['releaseSkewMs'] === 'number') parts.push(`release skew ≤ ${m['releaseSkewMs'].toFixed(2)} ms`);
   if (typeof m['connections'] === 'number' && m['connections'] > 1) parts.push(`${m['connections']} connections`);
   return `[${parts.join(', ')}]`;
+}
+
+/** Most of one message the terminal shows; the JSON report has it whole. */
+const MESSAGE_MAX_LINES = 20;
+const MESSAGE_MAX_CHARS = 2000;
+
+/**
+ * A message (an oracle's stderr, a reason, a warning) as terminal lines: each
+ * line under `indent` (the first after `first`), so a multi-line text stays
+ * inside its block and psql's caret under its column. A long text is cut at
+ * a line end; a first line too long on its own, at a word boundary.
+ */
+export function block(text: string, indent: string, first = indent): string[] {
+  const all = text.replace(/\r\n?/g, '\n').split('\n');
+  const out: string[] = [];
+  let chars = 0;
+  for (let i = 0; i < all.length; i++) {
+    const line = all[i]!;
+    if (out.length === MESSAGE_MAX_LINES || chars + line.length > MESSAGE_MAX_CHARS) {
+      if (out.length === 0) {
+        const space = line.lastIndexOf(' ', MESSAGE_MAX_CHARS);
+        const cut = space > 0 ? space : MESSAGE_MAX_CHARS;
+        out.push(`${line.slice(0, cut)} … (${all.join('\n').length - cut} more characters; the whole text is in --report-json)`);
+      } else {
+        out.push(`… (${plural(all.length - i, 'more line')}; the whole text is in --report-json)`);
+      }
+      break;
+    }
+    out.push(line);
+    chars += line.length;
+  }
+  return out.map((l, i) => `${i === 0 ? first : indent}${l}`);
+}
+
+/** The first line, with " …" when there are more. */
+function firstLine(text: string): string {
+  const end = text.search(/\r|\n/);
+  return end < 0 ? text : `${text.slice(0, end)} …`;
 }
 
 function body(b: BodyRecord, indent: string): string[] {
