@@ -11,7 +11,7 @@ import { ATTACK_IDS } from '../attacks/index.js';
 import type { TemplateScope } from '../scenario/types.js';
 import { runPlans, SILENT } from '../run/pipeline.js';
 import { jsonReport } from '../report/json.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../secrets/redactor.js';
 import { reportSetupError } from './errors.js';
 import { toolInfo } from './version.js';
 import { EXIT } from './exit-codes.js';
@@ -83,7 +83,7 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
         summary,
         ok: summary.failed === 0 && summary.errored === 0,
       };
-      await writeFile(flags.reportJson, JSON.stringify(jsonReport(combined, toolInfo(), new Redactor()), null, 2) + '\n');
+      await writeFile(flags.reportJson, JSON.stringify(jsonReport(new Redactor().run(combined), toolInfo()), null, 2) + '\n');
     }
     return EXIT.ok;
   } catch (err) {

@@ -2,7 +2,7 @@
 // again, rendered by any reporter, with the merged verdict as exit code.
 import { readFile } from 'node:fs/promises';
 import { mergeResults, readJsonReport } from '../report/from-json.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../secrets/redactor.js';
 import type { RunResult } from '../model/results.js';
 import { EXIT } from './exit-codes.js';
 import { reportersFor, type ReportFlags } from './reporters.js';

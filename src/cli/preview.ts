@@ -2,7 +2,7 @@
 import type { ScenarioPlan } from '../plan/plan.js';
 import { plannedOracleRequest, plannedRequests, requestBudget, type PlannedAttack } from '../plan/requests.js';
 import type { TemplateScope } from '../scenario/types.js';
-import type { Redactor } from '../report/redact.js';
+import type { Redactor } from '../secrets/redactor.js';
 import type { HttpRequest } from '../model/http.js';
 
 export function listText(plans: ScenarioPlan[]): string {

@@ -9,7 +9,7 @@ import { FlagError, reportSetupError } from './errors.js';
 import { presetForFlag } from '../scenario/presets.js';
 import { parseAttackList, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { planAll, planOptions, runOrPreview } from './run-command.js';
-import { redactorForScenarios } from '../report/redact.js';
+import { redactorForScenarios } from '../secrets/scenarios.js';
 
 export interface ProbeFlags extends CommonFlags {
   method: string;

@@ -3,7 +3,7 @@
 // their JSON responses (`capture: { NAME: <JSONPath> }`) for
 // `{{ captures.NAME }}`; a failing setup step means the scenario cannot be
 // tested. Teardown failures are only warnings.
-import { isSecretHeader } from '../report/redact.js';
+import { isSecretHeader, isSecretName } from '../secrets/names.js';
 import { renderStep, renderTarget, type RenderContext } from '../scenario/render.js';
 import { referencesOf } from '../scenario/template.js';
 import type { RunValues, Scenario, SetupStep, TemplateScope } from '../scenario/types.js';
@@ -11,9 +11,6 @@ import type { HttpClient } from './http/client.js';
 import type { Exchange, HttpRequest } from '../model/http.js';
 import { CannotTest } from '../model/errors.js';
 import { selectAll } from './oracle.js';
-
-/** Capture names whose values are secrets (a login's token must never show). */
-export const SECRET_CAPTURE_NAME = /token|secret|password|key|session/i;
 
 export interface StepsEnv {
   scenario: Scenario;
@@ -62,14 +59,14 @@ export async function runTeardown(env: StepsEnv, captures: Record<string, string
 }
 
 /**
- * Capture names whose values must be masked: names like token, secret,
- * password, key or session, and any capture used in a credential header
+ * Capture names whose values must be masked: secret-like names (isSecretName:
+ * token, secret, password, key, session, ...), and any capture used in a credential header
  * (`Authorization: Bearer {{ captures.jwt }}`).
  */
 export function secretCaptureNames(scenario: Scenario): Set<string> {
   const names = new Set<string>();
   const steps = [...(scenario.setup ?? []), ...(scenario.teardown ?? [])];
-  for (const step of steps) for (const name of Object.keys(step.capture)) if (SECRET_CAPTURE_NAME.test(name)) names.add(name);
+  for (const step of steps) for (const name of Object.keys(step.capture)) if (isSecretName(name)) names.add(name);
   const templates = [scenario.request, ...steps.map((s) => s.request)];
   if (scenario.effects?.count?.kind === 'request') templates.push(scenario.effects.count.request);
   for (const template of templates) {

@@ -99,8 +99,13 @@ export interface RunResult {
   durationMs: number;
   scenarios: ScenarioResult[];
   summary: RunSummary;
-  /** No finding and nothing that could not be tested. */
+  /** No finding and nothing that could not be tested: `runOk(summary)`. */
   ok: boolean;
+}
+
+/** RunResult.ok: no finding and nothing that could not be tested. */
+export function runOk(summary: RunSummary): boolean {
+  return summary.failed === 0 && summary.errored === 0;
 }
 
 export function summarize(scenarios: ScenarioResult[]): RunSummary {

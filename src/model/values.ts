@@ -1,6 +1,7 @@
-// Shape tests every layer needs.
+// Checks on untyped values (parsed JSON, metrics), shared by every layer.
+// Imports nothing, so anything may import it.
 
-/** A map as YAML and JSON have them: an object that is neither null nor a list. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** An object with string keys: not null, not an array. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

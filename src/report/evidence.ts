@@ -1,8 +1,8 @@
-// Exchanges as plain, redacted data: what the JSON report stores and what the
-// terminal prints. Bodies are cut at a limit, with a note saying so.
+// Exchanges as plain data: what the JSON report stores and what the terminal
+// prints. They arrive redacted (the event stream redacts whole values); bodies
+// are cut here, at each reporter's limit, with a note saying so.
 import type { Exchange } from '../model/http.js';
 import type { Evidence } from '../model/results.js';
-import type { Redactor } from './redact.js';
 
 export interface BodyRecord {
   text: string;
@@ -32,28 +32,24 @@ export interface EvidenceRecord {
 
 export const TERMINAL_BODY_LIMIT = 4096;
 
-export function evidenceRecord(evidence: Evidence, redact: Redactor, bodyLimit: number): EvidenceRecord {
-  const out: EvidenceRecord = { exchanges: evidence.exchanges.map((e) => exchangeRecord(e, redact, bodyLimit)) };
+export function evidenceRecord(evidence: Evidence, bodyLimit: number): EvidenceRecord {
+  const out: EvidenceRecord = { exchanges: evidence.exchanges.map((e) => exchangeRecord(e, bodyLimit)) };
   if (evidence.oracle) out.oracle = evidence.oracle;
-  if (evidence.diff) out.diff = evidence.diff.map((d) => redact.text(d));
+  if (evidence.diff) out.diff = evidence.diff;
   return out;
 }
 
-export function exchangeRecord(e: Exchange, redact: Redactor, bodyLimit: number): ExchangeRecord {
+export function exchangeRecord(e: Exchange, bodyLimit: number): ExchangeRecord {
   const rec: ExchangeRecord = {
     label: e.label,
-    request: { method: e.request.method, url: redact.text(e.request.url), headers: redact.headers(e.request.headers) },
+    request: { method: e.request.method, url: e.request.url, headers: e.request.headers },
     startedAt: iso(e.startedAt),
   };
-  if (e.request.body && e.request.body.length > 0) rec.request.body = bodyRecord(e.request.body, redact, bodyLimit);
+  if (e.request.body && e.request.body.length > 0) rec.request.body = bodyRecord(e.request.body, bodyLimit);
   if (e.response) {
-    rec.response = {
-      status: e.response.status,
-      headers: redact.headers(e.response.headers),
-      body: bodyRecord(e.response.body, redact, bodyLimit),
-    };
+    rec.response = { status: e.response.status, headers: e.response.headers, body: bodyRecord(e.response.body, bodyLimit) };
   }
-  if (e.error) rec.error = redact.text(e.error);
+  if (e.error) rec.error = e.error;
   if (e.sentAt !== undefined) rec.sentAt = iso(e.sentAt);
   if (e.firstByteAt !== undefined) rec.firstByteAt = iso(e.firstByteAt);
   if (e.endedAt !== undefined) {
@@ -63,12 +59,12 @@ export function exchangeRecord(e: Exchange, redact: Redactor, bodyLimit: number)
   return rec;
 }
 
-function bodyRecord(body: Buffer, redact: Redactor, limit: number): BodyRecord {
+function bodyRecord(body: Buffer, limit: number): BodyRecord {
   const shown = body.length > limit ? body.subarray(0, limit) : body;
   const text = shown.toString('utf8');
   // A cut may split the last character; that alone does not make a body binary.
   const isText = !text.replace(/\uFFFD+$/, '').includes('\uFFFD') || Buffer.from(text, 'utf8').equals(shown);
-  const rec: BodyRecord = isText ? { text: redact.text(text) } : { text: shown.toString('base64'), encoding: 'base64' };
+  const rec: BodyRecord = isText ? { text } : { text: shown.toString('base64'), encoding: 'base64' };
   if (shown.length < body.length) rec.truncated = { shownBytes: shown.length, totalBytes: body.length };
   return rec;
 }

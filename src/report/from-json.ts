@@ -2,13 +2,14 @@
 // reports can be merged (`idemchaos merge-reports`) and rendered by every
 // reporter again. Bodies become Buffers again and timestamps epoch ms, chosen
 // so that writing the result out with `jsonReport` reproduces the input.
-import { IdemchaosError } from '../model/errors.js';
 import { constants } from 'node:buffer';
+import { IdemchaosError } from '../model/errors.js';
 import type { Exchange } from '../model/http.js';
-import { FINDING_KINDS, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../model/results.js';
+import { FINDING_KINDS, runOk, summarize, type AttackResult, type Evidence, type Finding, type OracleCounts, type RunResult, type RunSummary, type ScenarioResult } from '../model/results.js';
 import { attackById, ATTACK_IDS, type AttackId } from '../attacks/index.js';
 import type { AttackMetrics } from '../model/results.js';
 import AjvModule, { type ValidateFunction } from 'ajv';
+import { isPlainObject } from '../model/values.js';
 import type { BodyRecord } from './evidence.js';
 
 export class ReportFormatError extends IdemchaosError {
@@ -31,8 +32,8 @@ class Reader {
   }
 
   object(v: unknown, at: string): Json {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(at, `expected an object, found ${kindOf(v)}`);
-    return v as Json;
+    if (!isPlainObject(v)) this.fail(at, `expected an object, found ${kindOf(v)}`);
+    return v;
   }
 
   array(v: unknown, at: string): unknown[] {
@@ -90,8 +91,8 @@ export function readJsonReport(text: string, file: string): RunResult {
     throw new ReportFormatError(file, `invalid JSON (${(err as Error).message})`);
   }
   const r = new Reader(file);
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ReportFormatError(file, `expected a JSON object, found ${kindOf(doc)}`);
-  const top = doc as Json;
+  if (!isPlainObject(doc)) throw new ReportFormatError(file, `expected a JSON object, found ${kindOf(doc)}`);
+  const top = doc;
   if (!('schemaVersion' in top)) throw new ReportFormatError(file, 'no schemaVersion field');
   if (top.schemaVersion !== 1) {
     throw new ReportFormatError(file, `schemaVersion ${describe(top.schemaVersion)} is not supported (this idemchaos reads schemaVersion 1)`);
@@ -307,7 +308,7 @@ export function mergeResults(results: RunResult[]): RunResult {
     durationMs: results.reduce((sum, r) => sum + r.durationMs, 0),
     scenarios,
     summary,
-    ok: summary.failed === 0 && summary.errored === 0,
+    ok: runOk(summary),
   };
 }
 

@@ -7,7 +7,6 @@ import type { ScenarioResult } from '../model/results.js';
 import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
 import { markdownSummary } from './markdown.js';
-import type { Redactor } from './redact.js';
 
 /** GitHub refuses a step summary over 1 MiB; stay under it with room for the note. */
 export const STEP_SUMMARY_LIMIT = 1000 * 1024;
@@ -19,7 +18,6 @@ export interface GithubOptions {
   summaryFile?: string;
   /** Where workflow commands go (stdout); called with whole lines, each ending in "\n". */
   write: (text: string) => void;
-  redact: Redactor;
 }
 
 export class GithubReporter implements Reporter {
@@ -30,10 +28,10 @@ export class GithubReporter implements Reporter {
   async onEvent(event: RunEvent): Promise<void> {
     switch (event.type) {
       case 'scenario-end':
-        for (const line of githubAnnotations(event.result, this.opts.workspace, this.opts.redact)) this.opts.write(`${line}\n`);
+        for (const line of githubAnnotations(event.result, this.opts.workspace)) this.opts.write(`${line}\n`);
         break;
       case 'run-end':
-        if (this.opts.summaryFile) await appendFile(this.opts.summaryFile, capSummary(markdownSummary(event.result, this.opts.redact)));
+        if (this.opts.summaryFile) await appendFile(this.opts.summaryFile, capSummary(markdownSummary(event.result)));
         break;
       default:
         break;
@@ -42,14 +40,14 @@ export class GithubReporter implements Reporter {
 }
 
 /** The workflow-command lines for one scenario's results, without newlines. */
-export function githubAnnotations(s: ScenarioResult, workspace: string, redact: Redactor): string[] {
+export function githubAnnotations(s: ScenarioResult, workspace: string): string[] {
   const file = workspacePath(s.file, workspace);
   const out: string[] = [];
-  if (s.error) out.push(command('warning', { file, line: s.line, title: s.name }, `could not test: ${redact.text(s.error)}`));
+  if (s.error) out.push(command('warning', { file, line: s.line, title: s.name }, `could not test: ${s.error}`));
   for (const a of s.attacks) {
     const props = { file, line: s.attackLines?.[a.attack] ?? s.line, title: `${s.name} / ${a.attack}` };
-    for (const f of a.findings) out.push(command('error', props, `${f.kind}: ${redact.text(f.message)}`));
-    if (a.verdict === 'error') out.push(command('warning', props, `could not test: ${redact.text(a.reason ?? 'unknown reason')}`));
+    for (const f of a.findings) out.push(command('error', props, `${f.kind}: ${f.message}`));
+    if (a.verdict === 'error') out.push(command('warning', props, `could not test: ${a.reason ?? 'unknown reason'}`));
   }
   return out;
 }

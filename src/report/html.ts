@@ -3,13 +3,14 @@
 // requests and responses, why anything could not be tested, and a timeline
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
-import { writeFile } from 'node:fs/promises';
-import { ATTACK_IDS, attackById, describeMetrics } from '../attacks/index.js';
-import type { AttackMetrics, AttackResult, RunResult, ScenarioResult, TimelinePoint, Verdict } from '../model/results.js';
+import { attackById } from '../attacks/index.js';
+import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
-import type { Reporter } from './events.js';
-import type { RunEvent } from '../model/events.js';
-import type { Redactor } from './redact.js';
+import { outline, runSize, usedAttacks, type Located } from './outline.js';
+import { oracleLine } from './oracle.js';
+import { esc } from './html/escape.js';
+import { CSS, statusClass } from './html/style.js';
+import { timelinesSection } from './html/timeline.js';
 
 export const HTML_BODY_LIMIT = 16 * 1024;
 /** Exchanges shown per finding; the JSON report has all of them. */
@@ -22,42 +23,11 @@ export interface HtmlOptions {
   tool?: { name: string; version: string };
 }
 
-export class HtmlReporter implements Reporter {
-  readonly name = 'html';
-
-  constructor(
-    private readonly file: string,
-    private readonly redact: Redactor,
-    private readonly options: HtmlOptions = {},
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, htmlReport(event.result, this.redact, this.options));
-  }
-}
-
-interface Located {
-  s: ScenarioResult;
-  a: AttackResult;
-}
-
-export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOptions = {}): string {
-  const attacks: Located[] = result.scenarios.flatMap((s) => s.attacks.map((a) => ({ s, a })));
-  const findings = attacks.flatMap((l) => l.a.findings.map((f) => ({ ...l, f })));
-  const errored = attacks.filter((l) => l.a.verdict === 'error');
-  const broken = result.scenarios.filter((s) => s.error);
+export function htmlReport(result: RunResult, options: HtmlOptions = {}): string {
+  const { attacks, findings, errored, broken, outcome, headline } = outline(result);
   // Attacks that release bursts record a timeline per burst.
   const concurrent = attacks.filter((l) => l.a.verdict !== 'skip' && attackById(l.a.attack)?.drawsTimelines);
   const sum = result.summary;
-
-  const outcome: Verdict = findings.length > 0 ? 'fail' : errored.length > 0 || broken.length > 0 || !result.ok ? 'error' : 'pass';
-  const headline =
-    outcome === 'fail'
-      ? `${count(findings.length, 'finding')} in ${count(sum.failed, 'attack')}`
-      : outcome === 'error'
-        ? `could not test ${count(errored.length + broken.length, 'attack')}`
-        : 'no findings';
   const icon = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' }[outcome];
 
   // Anchors: the table links to the first finding of an attack and to its timeline.
@@ -84,7 +54,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
     '<body>',
     `<header class="outcome outcome-${outcome}">`,
     `<h1>${icon} idemchaos: ${esc(headline)}</h1>`,
-    `<p class="counts">${esc(`${count(sum.attacks, 'attack')} in ${count(sum.scenarios, 'scenario')}:`)} ` +
+    `<p class="counts">${esc(`${runSize(sum)}:`)} ` +
       `<span class="v-pass">${sum.passed} passed</span>, <span class="v-fail">${sum.failed} failed</span>, ` +
       `<span class="v-error">${sum.errored} could not test</span>, <span class="v-skip">${sum.skipped} skipped</span></p>`,
     `<p class="meta">started ${esc(result.startedAt)} · ${esc((result.durationMs / 1000).toFixed(1))} s</p>`,
@@ -93,7 +63,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   );
 
   // Verdict table
-  const used = ATTACK_IDS.filter((id) => attacks.some((l) => l.a.attack === id));
+  const used = usedAttacks(result);
   parts.push('<section id="verdicts">', '<h2>Verdicts</h2>');
   if (result.scenarios.length === 0) parts.push('<p>No scenario ran.</p>');
   else {
@@ -103,7 +73,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
         const a = s.attacks.find((x) => x.attack === id);
         if (!a) return '<td class="none"></td>';
         const attrs = `class="v-${a.verdict}" data-verdict="${a.verdict}" data-attack="${esc(id)}"`;
-        const title = a.reason ? ` title="${esc(redact.text(a.reason))}"` : '';
+        const title = a.reason ? ` title="${esc(a.reason)}"` : '';
         switch (a.verdict) {
           case 'fail':
             return `<td ${attrs}><a href="#${findingId.get(a)}">❌ ${a.findings.map((f) => esc(f.kind)).join('<br>')}</a></td>`;
@@ -115,7 +85,7 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
             return `<td ${attrs}${title}>✅ pass</td>`;
         }
       });
-      const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(redact.text(s.target))}</div>`;
+      const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(s.target)}</div>`;
       parts.push(`<tr><th scope="row">${esc(s.name)}${where}</th>${cells.join('')}</tr>`);
     }
     parts.push('</tbody>', '</table>');
@@ -126,15 +96,15 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   if (findings.length > 0) {
     parts.push('<section id="findings">', '<h2>Findings</h2>');
     findings.forEach(({ s, a, f }, i) => {
-      const ev = evidenceRecord(f.evidence, redact, HTML_BODY_LIMIT);
+      const ev = evidenceRecord(f.evidence, HTML_BODY_LIMIT);
       const line = s.attackLines?.[a.attack] ?? s.line;
       parts.push(
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
         `<h3 class="finding-title">❌ ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code></h3>`,
-        `<p class="message">${esc(redact.text(f.message))}</p>`,
-        `<p class="where dim">${esc(`${s.file}:${line}`)} · target ${esc(redact.text(s.target))}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
+        `<p class="message">${esc(f.message)}</p>`,
+        `<p class="where dim">${esc(`${s.file}:${line}`)} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
-        ...evidenceHtml(ev, redact),
+        ...evidenceHtml(ev),
         '</article>',
       );
     });
@@ -145,14 +115,14 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   if (errored.length > 0 || broken.length > 0) {
     parts.push('<section id="could-not-test">', '<h2>Could not test</h2>');
     for (const s of broken) {
-      parts.push('<article class="could-not-test">', `<h3>⚠️ ${esc(s.name)}</h3>`, `<p class="reason">${esc(redact.text(s.error ?? ''))}</p>`, '</article>');
+      parts.push('<article class="could-not-test">', `<h3>⚠️ ${esc(s.name)}</h3>`, `<p class="reason">${esc(s.error ?? '')}</p>`, '</article>');
     }
     for (const { s, a } of errored) {
       parts.push(
         `<article class="could-not-test" id="${errorId.get(a)}">`,
         `<h3>⚠️ ${esc(s.name)} › ${esc(a.attack)}</h3>`,
-        `<p class="reason">${esc(redact.text(a.reason ?? 'could not test'))}</p>`,
-        ...(a.errorEvidence ? evidenceHtml(evidenceRecord(a.errorEvidence, redact, HTML_BODY_LIMIT), redact) : []),
+        `<p class="reason">${esc(a.reason ?? 'could not test')}</p>`,
+        ...(a.errorEvidence ? evidenceHtml(evidenceRecord(a.errorEvidence, HTML_BODY_LIMIT)) : []),
         '</article>',
       );
     }
@@ -160,47 +130,25 @@ export function htmlReport(result: RunResult, redact: Redactor, options: HtmlOpt
   }
 
   // Skipped, with why
-  const skipped = attacks.filter((l) => l.a.verdict === 'skip');
+  const skipped: Located[] = attacks.filter((l) => l.a.verdict === 'skip');
   if (skipped.length > 0) {
     parts.push('<section id="skipped">', '<h2>Skipped</h2>', '<ul>');
-    for (const { s, a } of skipped) parts.push(`<li>⏭️ ${esc(s.name)} › ${esc(a.attack)}: ${esc(redact.text(a.reason ?? 'skipped'))}</li>`);
+    for (const { s, a } of skipped) parts.push(`<li>⏭️ ${esc(s.name)} › ${esc(a.attack)}: ${esc(a.reason ?? 'skipped')}</li>`);
     parts.push('</ul>', '</section>');
   }
 
-  // Timelines
-  if (concurrent.length > 0) {
-    parts.push('<section id="timelines">', '<h2>Concurrent timelines</h2>');
-    for (const { s, a } of concurrent) {
-      const bursts = burstTimelines(a.metrics);
-      const requests = bursts[0]?.length ?? 0;
-      const shape = bursts.length > 1 ? `${count(bursts.length, 'burst')} of ${count(requests, 'request')}` : count(requests, 'request');
-      const how = describeMetrics(a);
-      parts.push(
-        `<figure class="timeline-figure" id="${timelineId.get(a)}" data-scenario="${esc(s.name)}">`,
-        `<figcaption>${esc(s.name)} › ${esc(a.attack)}: ${esc(shape)}${how ? ` (${esc(how)})` : ''}</figcaption>`,
-      );
-      if (bursts.length === 0) parts.push('<p class="dim">No timeline was recorded for this attack.</p>');
-      bursts.forEach((points, i) => {
-        if (bursts.length > 1) parts.push(`<h4>burst ${i + 1} of ${bursts.length}</h4>`);
-        parts.push(timelineSvg(points, i + 1));
-      });
-      parts.push('</figure>');
-    }
-    parts.push('</section>');
-  }
+  parts.push(...timelinesSection(concurrent, timelineId));
 
   const tool = options.tool ? `${esc(options.tool.name)} ${esc(options.tool.version)}` : 'idemchaos';
   parts.push('</main>', `<footer class="dim">Generated by ${tool}. Secrets are shown as ***. Bodies are cut at 16 KiB; the JSON report holds up to 64 KiB.</footer>`, '</body>', '</html>');
   return parts.join('\n') + '\n';
 }
 
-function evidenceHtml(ev: EvidenceRecord, redact: Redactor): string[] {
+function evidenceHtml(ev: EvidenceRecord): string[] {
   const out: string[] = [];
   if (ev.oracle) {
-    const o = ev.oracle;
-    const ids = o.ids ? `; ids: ${o.ids.length ? o.ids.map((id) => `<code>${esc(redact.text(id))}</code>`).join(', ') : 'none'}` : '';
-    const note = o.note ? ` (${esc(redact.text(o.note))})` : '';
-    out.push(`<p class="oracle">oracle: <strong>${o.before}</strong> before, <strong>${o.after}</strong> after${ids}${note}</p>`);
+    const line = oracleLine(ev.oracle, { text: esc, id: (id) => `<code>${esc(id)}</code>`, number: (n) => `<strong>${n}</strong>` });
+    out.push(`<p class="oracle">${line}</p>`);
   }
   if (ev.diff?.length) {
     out.push('<div class="diff"><h4>original → replay</h4>', `<pre>${ev.diff.map((d) => esc(d)).join('\n')}</pre>`, '</div>');
@@ -258,197 +206,3 @@ function bodyHtml(b: BodyRecord): string {
   return `${binary}<pre class="body">${esc(b.text)}</pre>${cut}`;
 }
 
-/**
- * The bursts of an attack that releases them: `metrics.timelines` (one
- * timeline per burst) when recorded, else the single `metrics.timeline` of
- * older reports. Empty bursts are left out.
- */
-export function burstTimelines(metrics: AttackMetrics & { timeline?: unknown }): TimelinePoint[][] {
-  const many = Array.isArray(metrics.timelines) ? (metrics.timelines as unknown[]).map(timelinePoints) : [];
-  const bursts = many.length > 0 ? many : [timelinePoints(metrics.timeline)];
-  return bursts.filter((b) => b.length > 0);
-}
-
-/** `metrics.timeline` as drawn: malformed points are left out rather than trusted. */
-export function timelinePoints(value: unknown): TimelinePoint[] {
-  if (!Array.isArray(value)) return [];
-  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  const out: TimelinePoint[] = [];
-  for (const p of value as unknown[]) {
-    if (!p || typeof p !== 'object') continue;
-    const r = p as Record<string, unknown>;
-    if (!num(r.request) || !num(r.status) || !num(r.releasedMs)) continue;
-    const point: TimelinePoint = { request: r.request, status: r.status, releasedMs: r.releasedMs };
-    if (num(r.firstByteMs)) point.firstByteMs = r.firstByteMs;
-    if (num(r.endedMs)) point.endedMs = r.endedMs;
-    out.push(point);
-  }
-  return out;
-}
-
-const STATUS_COLOURS: Record<string, string> = {
-  'st-2xx': '#2e7d32',
-  'st-3xx': '#1565c0',
-  'st-409': '#f9a825',
-  'st-4xx': '#ef6c00',
-  'st-5xx': '#c62828',
-  'st-none': '#757575',
-};
-
-function statusClass(status: number): string {
-  if (status === 409) return 'st-409';
-  if (status >= 200 && status < 300) return 'st-2xx';
-  if (status >= 300 && status < 400) return 'st-3xx';
-  if (status >= 400 && status < 500) return 'st-4xx';
-  if (status >= 500 && status < 600) return 'st-5xx';
-  return 'st-none';
-}
-
-/**
- * One row per request: a diamond at its release, a thin line while waiting,
- * a bar from first response byte to end, coloured by status; an axis in ms.
- */
-function timelineSvg(points: TimelinePoint[], burst: number): string {
-  const left = 104;
-  const right = 20;
-  const top = 10;
-  const width = 820;
-  const plotW = width - left - right;
-  const rowH = points.length > 100 ? 6 : points.length > 40 ? 9 : 16;
-  const plotH = points.length * rowH;
-  const axisY = top + plotH + 6;
-  const legendY = axisY + 40;
-  const height = legendY + 16;
-
-  const latest = Math.max(...points.flatMap((p) => [p.releasedMs, p.firstByteMs ?? 0, p.endedMs ?? 0]));
-  const { max, step } = axisScale(latest);
-  const x = (ms: number) => left + (Math.max(0, ms) / max) * plotW;
-  const f = (n: number) => String(Math.round(n * 100) / 100);
-
-  const out: string[] = [
-    `<svg class="timeline" data-burst="${burst}" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="10">`,
-    `<title>Concurrent burst: ${points.length} requests over ${esc(f(latest))} ms</title>`,
-  ];
-  // Grid and axis
-  out.push('<g class="axis">');
-  for (let t = 0; t <= max + step / 1000; t += step) {
-    const tx = f(x(t));
-    out.push(`<line x1="${tx}" y1="${top}" x2="${tx}" y2="${axisY}" stroke="#e0e0e0"/>`);
-    out.push(`<line x1="${tx}" y1="${axisY}" x2="${tx}" y2="${axisY + 4}" stroke="#555"/>`);
-    out.push(`<text x="${tx}" y="${axisY + 15}" text-anchor="middle" fill="#333">${esc(f(t))}</text>`);
-  }
-  out.push(`<line x1="${left}" y1="${axisY}" x2="${left + plotW}" y2="${axisY}" stroke="#555"/>`);
-  out.push(`<text class="axis-label" x="${left + plotW / 2}" y="${axisY + 30}" text-anchor="middle" fill="#333">ms after the first release</text>`);
-  out.push('</g>');
-
-  // Rows
-  out.push('<g class="rows">');
-  points.forEach((p, i) => {
-    const cy = top + i * rowH + rowH / 2;
-    const cls = statusClass(p.status);
-    const colour = STATUS_COLOURS[cls];
-    const label = p.status === 0 ? 'no response' : String(p.status);
-    const tip = [`request ${p.request}: ${label}`, `released ${f(p.releasedMs)} ms`];
-    if (p.firstByteMs !== undefined) tip.push(`first byte ${f(p.firstByteMs)} ms`);
-    if (p.endedMs !== undefined) tip.push(`ended ${f(p.endedMs)} ms`);
-    const row = [`<g class="tl-row ${cls}" data-request="${p.request}" data-status="${p.status}">`, `<title>${esc(tip.join(', '))}</title>`];
-    if (rowH >= 9) row.push(`<text x="${left - 12}" y="${f(cy + 3.5)}" text-anchor="end" fill="#333">#${p.request} ${esc(label)}</text>`);
-    const waitEnd = p.firstByteMs ?? p.endedMs;
-    if (waitEnd !== undefined) {
-      row.push(`<line class="tl-wait" x1="${f(x(p.releasedMs))}" y1="${f(cy)}" x2="${f(x(waitEnd))}" y2="${f(cy)}" stroke="${colour}" stroke-width="1" stroke-dasharray="2 2"/>`);
-    }
-    if (p.firstByteMs !== undefined && p.endedMs !== undefined) {
-      const bx = x(p.firstByteMs);
-      const bw = Math.max(2, x(p.endedMs) - bx);
-      row.push(`<rect class="tl-bar" x="${f(bx)}" y="${f(cy - rowH * 0.3)}" width="${f(bw)}" height="${f(rowH * 0.6)}" fill="${colour}"/>`);
-    }
-    const r = Math.max(2, rowH * 0.3);
-    const mx = x(p.releasedMs);
-    row.push(`<path class="tl-release" d="M${f(mx)} ${f(cy - r)}L${f(mx + r)} ${f(cy)}L${f(mx)} ${f(cy + r)}L${f(mx - r)} ${f(cy)}Z" fill="#fff" stroke="${colour}" stroke-width="1.5"/>`);
-    row.push('</g>');
-    out.push(row.join(''));
-  });
-  out.push('</g>');
-
-  // Legend: the statuses present, with counts
-  const byClass = new Map<string, Map<string, number>>();
-  for (const p of points) {
-    const cls = statusClass(p.status);
-    const label = p.status === 0 ? 'no response' : String(p.status);
-    const m = byClass.get(cls) ?? new Map<string, number>();
-    m.set(label, (m.get(label) ?? 0) + 1);
-    byClass.set(cls, m);
-  }
-  let lx = left;
-  out.push('<g class="legend">');
-  out.push(`<path d="M${lx + 4} ${legendY - 8}L${lx + 8} ${legendY - 4}L${lx + 4} ${legendY}L${lx} ${legendY - 4}Z" fill="#fff" stroke="#555"/>`);
-  out.push(`<text x="${lx + 12}" y="${legendY}" fill="#333">released</text>`);
-  lx += 70;
-  for (const [cls, labels] of byClass) {
-    for (const [label, n] of labels) {
-      out.push(`<rect x="${lx}" y="${legendY - 9}" width="14" height="9" fill="${STATUS_COLOURS[cls]}"/>`);
-      const text = `${label} ×${n}`;
-      out.push(`<text x="${lx + 18}" y="${legendY}" fill="#333">${esc(text)}</text>`);
-      lx += 28 + text.length * 6;
-    }
-  }
-  out.push('</g>', '</svg>');
-  return out.join('\n');
-}
-
-/** A round axis end and a tick step (1, 2 or 5 × 10ⁿ) giving 4 to 10 ticks. */
-function axisScale(latest: number): { max: number; step: number } {
-  const span = latest > 0 ? latest : 1;
-  const raw = span / 6;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => span / s <= 8) ?? 10 * mag;
-  return { max: Math.ceil(span / step - 1e-9) * step, step };
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** Text and attribute values alike. */
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-const CSS = `
-:root { color-scheme: light; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d1d1f; background: #fafafa; }
-header.outcome { padding: 16px 24px; border-bottom: 4px solid; background: #fff; }
-header.outcome-fail { border-color: #c62828; }
-header.outcome-error { border-color: #ef6c00; }
-header.outcome-pass { border-color: #2e7d32; }
-h1 { font-size: 22px; margin: 0 0 6px; }
-h2 { font-size: 18px; margin: 28px 0 10px; }
-h3 { font-size: 15px; margin: 0 0 6px; }
-h4 { font-size: 12px; margin: 8px 0 4px; text-transform: uppercase; letter-spacing: .04em; color: #555; }
-main { padding: 0 24px 24px; max-width: 1200px; }
-footer { padding: 12px 24px; font-size: 12px; }
-.dim { color: #6b6b6b; font-size: 12px; font-weight: normal; }
-.v-pass { color: #2e7d32; } .v-fail { color: #c62828; font-weight: 600; } .v-error { color: #b35c00; } .v-skip { color: #6b6b6b; }
-table.verdicts { border-collapse: collapse; background: #fff; }
-table.verdicts th, table.verdicts td { border: 1px solid #ddd; padding: 6px 10px; text-align: left; vertical-align: top; }
-table.verdicts thead th { background: #f0f0f0; }
-table.verdicts td.v-fail { background: #fdecea; }
-table.verdicts td.v-error { background: #fff4e5; }
-table.verdicts td.v-pass { background: #edf7ed; }
-table.verdicts a { color: inherit; }
-article { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 12px 16px; margin: 0 0 14px; }
-article.finding { border-left: 4px solid #c62828; }
-article.could-not-test { border-left: 4px solid #ef6c00; }
-.message, .reason { white-space: pre-wrap; overflow-wrap: anywhere; }
-pre { background: #f6f8fa; border: 1px solid #e5e5e5; border-radius: 4px; padding: 8px; margin: 0 0 6px; white-space: pre-wrap; overflow-wrap: anywhere; font: 12px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; max-height: 480px; overflow: auto; }
-.diff pre { background: #fffbe6; }
-code { font: 12px ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; overflow-wrap: anywhere; }
-details.exchange { border-top: 1px solid #eee; padding: 4px 0; }
-details.exchange summary { cursor: pointer; }
-.exchange-body { padding-left: 16px; }
-.status { font-weight: 600; }
-.st-2xx { color: #2e7d32; } .st-3xx { color: #1565c0; } .st-409 { color: #a67c00; } .st-4xx { color: #ef6c00; } .st-5xx { color: #c62828; } .st-none { color: #757575; }
-.exchange-error { color: #c62828; }
-figure.timeline-figure { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 12px; margin: 0 0 14px; overflow-x: auto; }
-figcaption { font-weight: 600; margin-bottom: 6px; }
-`.trim();

@@ -3,36 +3,19 @@
 // "junit-10" schema, which allows `file` on <testsuite> but not on <testcase>,
 // so a testcase's location (file:line) is written into its failure text and
 // its <system-out> instead.
-import { writeFile } from 'node:fs/promises';
 import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
-import type { Reporter } from './events.js';
-import type { RunEvent } from '../model/events.js';
-import type { Redactor } from './redact.js';
+import { oracleLine } from './oracle.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */
 const JUNIT_BODY_LIMIT = 1024;
 /** Exchanges listed per finding in the failure text; the rest are counted. */
 const JUNIT_MAX_EXCHANGES = 6;
 
-export class JunitReporter implements Reporter {
-  readonly name = 'junit';
-
-  constructor(
-    private readonly file: string,
-    private readonly redact: Redactor,
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, junitXml(event.result, this.redact));
-  }
-}
-
-export function junitXml(result: RunResult, redact: Redactor): string {
+export function junitXml(result: RunResult): string {
   const total = { tests: 0, failures: 0, errors: 0 };
   const suites = result.scenarios.map((s, i) => {
-    const suite = testsuite(s, i, result.startedAt, redact);
+    const suite = testsuite(s, i, result.startedAt);
     total.tests += suite.tests;
     total.failures += suite.failures;
     total.errors += suite.errors;
@@ -44,13 +27,13 @@ export function junitXml(result: RunResult, redact: Redactor): string {
   return lines.join('\n') + '\n';
 }
 
-function testsuite(s: ScenarioResult, index: number, startedAt: string, redact: Redactor): { xml: string; tests: number; failures: number; errors: number } {
+function testsuite(s: ScenarioResult, index: number, startedAt: string): { xml: string; tests: number; failures: number; errors: number } {
   const count = (v: AttackResult['verdict']) => s.attacks.filter((a) => a.verdict === v).length;
-  const cases = s.attacks.map((a) => testcase(s, a, redact));
+  const cases = s.attacks.map((a) => testcase(s, a));
   let errors = count('error');
   // A scenario that could not be tested as a whole still shows up red in CI.
   if (s.error) {
-    cases.push(`    <testcase name="(scenario)" classname="${attr(s.name)}" time="0.000">\n      <error message="${attr(redact.text(firstLine(s.error)))}" type="could-not-test">${text(redact.text(s.error))}</error>\n    </testcase>`);
+    cases.push(`    <testcase name="(scenario)" classname="${attr(s.name)}" time="0.000">\n      <error message="${attr(firstLine(s.error))}" type="could-not-test">${text(s.error)}</error>\n    </testcase>`);
     errors += 1;
   }
   const tests = cases.length;
@@ -61,14 +44,14 @@ function testsuite(s: ScenarioResult, index: number, startedAt: string, redact: 
     ` time="${seconds(durationMs)}" timestamp="${attr(startedAt)}" id="${index}" file="${attr(s.file)}">`;
   const props = [
     '    <properties>',
-    `      <property name="target" value="${attr(redact.text(s.target))}"/>`,
+    `      <property name="target" value="${attr(s.target)}"/>`,
     `      <property name="line" value="${s.line}"/>`,
     '    </properties>',
   ];
   return { xml: [open, ...props, ...cases, '  </testsuite>'].join('\n'), tests, failures, errors };
 }
 
-function testcase(s: ScenarioResult, a: AttackResult, redact: Redactor): string {
+function testcase(s: ScenarioResult, a: AttackResult): string {
   const line = s.attackLines?.[a.attack] ?? s.line;
   const where = `${s.file}:${line}`;
   const open = `    <testcase name="${attr(a.attack)}" classname="${attr(s.name)}" time="${seconds(a.durationMs)}">`;
@@ -76,44 +59,41 @@ function testcase(s: ScenarioResult, a: AttackResult, redact: Redactor): string 
   switch (a.verdict) {
     case 'fail': {
       const kinds = a.findings.map((f) => f.kind).join(', ');
-      const parts = a.findings.map((f) => findingText(f, redact));
+      const parts = a.findings.map((f) => findingText(f));
       body.push(`      <failure message="${attr(kinds)}" type="idempotency">${text([...parts, `at ${where}`].join('\n\n'))}</failure>`);
       break;
     }
     case 'error': {
-      const reason = redact.text(a.reason ?? 'could not test');
+      const reason = a.reason ?? 'could not test';
       const lines = [`could not test: ${reason}`];
-      if (a.errorEvidence) lines.push(...evidenceSummary(evidenceRecord(a.errorEvidence, redact, JUNIT_BODY_LIMIT), redact));
+      if (a.errorEvidence) lines.push(...evidenceSummary(evidenceRecord(a.errorEvidence, JUNIT_BODY_LIMIT)));
       lines.push(`at ${where}`);
       body.push(`      <error message="${attr(firstLine(reason))}" type="could-not-test">${text(lines.join('\n'))}</error>`);
       break;
     }
     case 'skip':
-      body.push(`      <skipped message="${attr(redact.text(a.reason ?? 'skipped'))}"/>`);
+      body.push(`      <skipped message="${attr(a.reason ?? 'skipped')}"/>`);
       break;
     case 'pass':
       break;
   }
   const note = [`${where}`];
   if (a.responseOnly && a.verdict !== 'skip') note.push('response-only: no side-effect oracle was declared');
-  if (a.verdict === 'pass' && a.reason) note.push(redact.text(a.reason));
+  if (a.verdict === 'pass' && a.reason) note.push(a.reason);
   body.push(`      <system-out>${text(note.join('\n'))}</system-out>`);
   return [open, ...body, '    </testcase>'].join('\n');
 }
 
-function findingText(f: Finding, redact: Redactor): string {
-  const lines = [`${f.kind}: ${redact.text(f.message)}`];
-  lines.push(...evidenceSummary(evidenceRecord(f.evidence, redact, JUNIT_BODY_LIMIT), redact));
+function findingText(f: Finding): string {
+  const lines = [`${f.kind}: ${f.message}`];
+  lines.push(...evidenceSummary(evidenceRecord(f.evidence, JUNIT_BODY_LIMIT)));
   return lines.join('\n');
 }
 
 /** A few lines a CI test tab can show: oracle counts, the diff, the exchanges as request lines. */
-function evidenceSummary(ev: EvidenceRecord, redact: Redactor): string[] {
+function evidenceSummary(ev: EvidenceRecord): string[] {
   const out: string[] = [];
-  if (ev.oracle) {
-    const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.length ? ev.oracle.ids.join(', ') : 'none'}` : '';
-    out.push(`  oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}${ev.oracle.note ? ` (${redact.text(ev.oracle.note)})` : ''}`);
-  }
+  if (ev.oracle) out.push(`  ${oracleLine(ev.oracle)}`);
   if (ev.diff?.length) {
     out.push('  original → replay:');
     for (const d of ev.diff) out.push(`    ${d}`);

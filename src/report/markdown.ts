@@ -1,13 +1,10 @@
 // A Markdown summary (`--report-markdown`, and the GitHub step summary): the
 // outcome, a scenario × attack table, every finding with its oracle counts
 // and diff, and why anything could not be tested.
-import { writeFile } from 'node:fs/promises';
-import { ATTACK_IDS } from '../attacks/index.js';
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
-import type { Reporter } from './events.js';
-import type { RunEvent } from '../model/events.js';
-import type { Redactor } from './redact.js';
+import { oracleLine } from './oracle.js';
+import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
 const MD_MAX_EXCHANGES = 4;
@@ -15,42 +12,19 @@ const MD_BODY_LIMIT = 1024;
 
 export const VERDICT_EMOJI = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' } as const;
 
-export class MarkdownReporter implements Reporter {
-  readonly name = 'markdown';
-
-  constructor(
-    private readonly file: string,
-    private readonly redact: Redactor,
-  ) {}
-
-  async onEvent(event: RunEvent): Promise<void> {
-    if (event.type !== 'run-end') return;
-    await writeFile(this.file, markdownSummary(event.result, this.redact));
-  }
-}
-
-export function markdownSummary(result: RunResult, redact: Redactor): string {
+export function markdownSummary(result: RunResult): string {
   const out: string[] = [];
   const sum = result.summary;
-  const findings = result.scenarios.flatMap((s) => s.attacks.flatMap((a) => a.findings.map((f) => ({ s, a, f }))));
-  const errored = result.scenarios.flatMap((s) => s.attacks.filter((a) => a.verdict === 'error').map((a) => ({ s, a })));
-  const broken = result.scenarios.filter((s) => s.error);
+  const { findings, errored, broken, outcome, headline } = outline(result);
 
-  if (findings.length > 0) {
-    out.push(`## ${VERDICT_EMOJI.fail} idemchaos: ${count(findings.length, 'finding')} in ${count(sum.failed, 'attack')}`);
-  } else if (errored.length > 0 || broken.length > 0 || !result.ok) {
-    out.push(`## ${VERDICT_EMOJI.error} idemchaos: could not test ${count(errored.length + broken.length, 'attack')}`);
-  } else {
-    out.push(`## ${VERDICT_EMOJI.pass} idemchaos: no findings`);
-  }
+  out.push(`## ${VERDICT_EMOJI[outcome]} idemchaos: ${headline}`);
   out.push(
     '',
-    `${count(sum.attacks, 'attack')} in ${count(sum.scenarios, 'scenario')}: ` +
-      `${sum.passed} passed, ${sum.failed} failed, ${sum.errored} could not test, ${sum.skipped} skipped ` +
+    `${runSize(sum)}: ${verdictCounts(sum).map((c) => c.text).join(', ')} ` +
       `(${(result.durationMs / 1000).toFixed(1)} s, started ${result.startedAt})`,
   );
 
-  const used = ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
+  const used = usedAttacks(result);
   if (result.scenarios.length > 0) {
     out.push('', `| scenario | ${used.join(' | ')} |`, `|${' --- |'.repeat(used.length + 1)}`);
     for (const s of result.scenarios) {
@@ -65,17 +39,13 @@ export function markdownSummary(result: RunResult, redact: Redactor): string {
   if (findings.length > 0) {
     out.push('', '### Findings');
     for (const { s, a, f } of findings) {
-      const ev = evidenceRecord(f.evidence, redact, MD_BODY_LIMIT);
+      const ev = evidenceRecord(f.evidence, MD_BODY_LIMIT);
       const line = s.attackLines?.[a.attack] ?? s.line;
       out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\``, '');
-      out.push(paragraph(redact.text(f.message)), '');
+      out.push(paragraph(f.message), '');
       const facts = [`- where: ${code(`${s.file}:${line}`)}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
-      if (ev.oracle) {
-        const ids = ev.oracle.ids ? `; ids: ${ev.oracle.ids.length ? ev.oracle.ids.map(code).join(', ') : 'none'}` : '';
-        const note = ev.oracle.note ? ` (${inline(redact.text(ev.oracle.note))})` : '';
-        facts.push(`- oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}${note}`);
-      }
+      if (ev.oracle) facts.push(`- ${oracleLine(ev.oracle, { text: inline, id: code })}`);
       for (const e of ev.exchanges.slice(0, MD_MAX_EXCHANGES)) {
         const outcome = e.response ? String(e.response.status) : `no response (${inline(e.error ?? 'none')})`;
         facts.push(`- ${inline(e.label)}: ${code(`${e.request.method} ${e.request.url}`)} → ${outcome}`);
@@ -90,9 +60,9 @@ export function markdownSummary(result: RunResult, redact: Redactor): string {
 
   if (errored.length > 0 || broken.length > 0) {
     out.push('', '### Could not test', '');
-    for (const s of broken) out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)}**: ${inline(redact.text(s.error ?? ''))}`);
+    for (const s of broken) out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)}**: ${inline(s.error ?? '')}`);
     for (const { s, a } of errored) {
-      out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)} › ${a.attack}**: ${inline(redact.text(a.reason ?? 'could not test'))}`);
+      out.push(`- ${VERDICT_EMOJI.error} **${inline(s.name)} › ${a.attack}**: ${inline(a.reason ?? 'could not test')}`);
     }
   }
   return out.join('\n') + '\n';
@@ -109,10 +79,6 @@ function verdictCell(a: AttackResult): string {
     case 'skip':
       return `${VERDICT_EMOJI.skip} skip`;
   }
-}
-
-function count(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /**

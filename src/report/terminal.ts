@@ -2,20 +2,20 @@
 // table, then every finding with the evidence a bug report needs.
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { ATTACK_IDS, describeMetrics } from '../attacks/index.js';
+import { describeMetrics } from '../attacks/index.js';
 import type { AttackResult, RunResult, Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
-import type { Redactor } from './redact.js';
-import { plural } from '../judge/findings.js';
+import { runSize, usedAttacks, verdictCounts } from './outline.js';
+import { oracleLine } from './oracle.js';
+import { plural } from '../model/text.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   color: boolean;
   /** Rewrite a live status line in place (a TTY outside CI). */
   live: boolean;
-  redact: Redactor;
   /** How many exchanges of one finding to print before pointing at the JSON report. */
   maxExchanges?: number;
   /** quiet: only findings and the summary; verbose: also every exchange as it happens. */
@@ -39,7 +39,7 @@ export class TerminalReporter implements Reporter {
     if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning') return;
     switch (event.type) {
       case 'scenario-begin':
-        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${this.opts.redact.text(event.target)}`)}\n`);
+        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${event.target}`)}\n`);
         break;
       case 'attack-begin':
         this.current = { label: event.attack, start: Date.now(), sent: 0 };
@@ -55,7 +55,7 @@ export class TerminalReporter implements Reporter {
       case 'exchange':
         if (verbosity !== 'verbose') break;
         this.stopLive(false);
-        this.write(this.fenced(`${this.exchange(exchangeRecord(event.exchange, this.opts.redact, TERMINAL_BODY_LIMIT)).join('\n')}\n`));
+        this.write(this.fenced(`${this.exchange(exchangeRecord(event.exchange, TERMINAL_BODY_LIMIT)).join('\n')}\n`));
         this.resumeLive();
         break;
       case 'attack-end':
@@ -64,7 +64,7 @@ export class TerminalReporter implements Reporter {
         break;
       case 'warning':
         this.stopLive();
-        this.write(`${this.c.yellow('warning:')} ${this.opts.redact.text(event.message)}\n`);
+        this.write(`${block(event.message, ' '.repeat('warning: '.length), `${this.c.yellow('warning:')} `).join('\n')}\n`);
         break;
       case 'run-end':
         this.stopLive();
@@ -106,11 +106,11 @@ export class TerminalReporter implements Reporter {
 
   private attackLine(r: AttackResult): string {
     const kinds = r.findings.map((f) => f.kind).join(', ');
-    const detail = r.verdict === 'fail' ? kinds : (r.reason ?? '');
+    const detail = r.verdict === 'fail' ? kinds : firstLine(r.reason ?? '');
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
     const how = describeMetrics(r);
     const burst = how ? `[${how}]` : '';
-    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${this.opts.redact.text(detail)}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
+    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
   }
 
   private badge(v: Verdict): string {
@@ -131,28 +131,26 @@ export class TerminalReporter implements Reporter {
     for (const s of result.scenarios) {
       for (const a of s.attacks) {
         for (const f of a.findings) {
-          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), `  ${this.opts.redact.text(f.message)}`);
-          lines.push(...this.evidence(evidenceRecord(f.evidence, this.opts.redact, TERMINAL_BODY_LIMIT)));
+          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), ...block(f.message, '  '));
+          lines.push(...this.evidence(evidenceRecord(f.evidence, TERMINAL_BODY_LIMIT)));
         }
         if (a.verdict === 'error') {
-          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), `  ${this.opts.redact.text(a.reason ?? '')}`);
-          if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, this.opts.redact, TERMINAL_BODY_LIMIT)));
+          lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), ...block(a.reason ?? '', '  '));
+          if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, TERMINAL_BODY_LIMIT)));
         }
       }
     }
     const sum = result.summary;
-    const counts = [
-      this.c.green(`${sum.passed} passed`),
-      (sum.failed ? this.c.red.bold : this.c.dim)(`${sum.failed} failed`),
-      (sum.errored ? this.c.yellow : this.c.dim)(`${sum.errored} could not test`),
-      this.c.dim(`${sum.skipped} skipped`),
-    ].join(', ');
-    lines.push('', `${plural(sum.attacks, 'attack')} in ${sum.scenarios} scenario${sum.scenarios === 1 ? '' : 's'}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    const style = { pass: this.c.green, fail: this.c.red.bold, error: this.c.yellow, skip: this.c.dim };
+    const counts = verdictCounts(sum)
+      .map(({ verdict, n, text }) => (verdict === 'pass' || n > 0 ? style[verdict] : this.c.dim)(text))
+      .join(', ');
+    lines.push('', `${runSize(sum)}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
     return lines.join('\n');
   }
 
   private table(result: RunResult): string {
-    const used = ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
+    const used = usedAttacks(result);
     const table = new Table({ head: ['scenario', ...used], style: { head: [], border: [] } });
     for (const s of result.scenarios) {
       table.push([
@@ -170,12 +168,7 @@ export class TerminalReporter implements Reporter {
 
   private evidence(ev: EvidenceRecord): string[] {
     const out: string[] = [];
-    if (ev.oracle) {
-      const list = ev.oracle.ids;
-      const shown = list && list.length > 6 ? `${list.slice(0, 5).join(', ')}, … (${list.length} in all)` : list?.join(', ');
-      const ids = list ? `; ids: ${shown || 'none'}` : '';
-      out.push(this.c.dim(`  oracle: ${ev.oracle.before} before, ${ev.oracle.after} after${ids}`));
-    }
+    if (ev.oracle) out.push(this.c.dim(`  ${oracleLine(ev.oracle)}`));
     if (ev.diff?.length) {
       out.push(this.c.dim('  original → replay:'));
       for (const d of ev.diff) out.push(`    ${this.c.yellow(d)}`);
@@ -199,9 +192,47 @@ export class TerminalReporter implements Reporter {
       for (const [k, v] of Object.entries(e.response.headers)) out.push(this.c.dim(`      ${k}: ${v}`));
       out.push(...body(e.response.body, '      '));
     }
-    if (e.error) out.push(`    ${this.c.yellow('✖')} ${e.error}`);
+    if (e.error) out.push(...block(e.error, '      ', `    ${this.c.yellow('✖')} `));
     return out;
   }
+}
+
+/** Most of one message the terminal shows; the JSON report has it whole. */
+const MESSAGE_MAX_LINES = 20;
+const MESSAGE_MAX_CHARS = 2000;
+
+/**
+ * A message (an oracle's stderr, a reason, a warning) as terminal lines: each
+ * line under `indent` (the first after `first`), so a multi-line text stays
+ * inside its block and psql's caret under its column. A long text is cut at
+ * a line end; a first line too long on its own, at a word boundary.
+ */
+export function block(text: string, indent: string, first = indent): string[] {
+  const all = text.replace(/\r\n?/g, '\n').split('\n');
+  const out: string[] = [];
+  let chars = 0;
+  for (let i = 0; i < all.length; i++) {
+    const line = all[i]!;
+    if (out.length === MESSAGE_MAX_LINES || chars + line.length > MESSAGE_MAX_CHARS) {
+      if (out.length === 0) {
+        const space = line.lastIndexOf(' ', MESSAGE_MAX_CHARS);
+        const cut = space > 0 ? space : MESSAGE_MAX_CHARS;
+        out.push(`${line.slice(0, cut)} … (${all.join('\n').length - cut} more characters; the whole text is in --report-json)`);
+      } else {
+        out.push(`… (${plural(all.length - i, 'more line')}; the whole text is in --report-json)`);
+      }
+      break;
+    }
+    out.push(line);
+    chars += line.length;
+  }
+  return out.map((l, i) => `${i === 0 ? first : indent}${l}`);
+}
+
+/** The first line, with " …" when there are more. */
+function firstLine(text: string): string {
+  const end = text.search(/\r|\n/);
+  return end < 0 ? text : `${text.slice(0, end)} …`;
 }
 
 function body(b: BodyRecord, indent: string): string[] {

@@ -9,7 +9,8 @@ import { ROOT } from '../helpers/harness.js';
 /** Lowest first. Folders of one rank may not import each other. */
 const LAYERS: string[][] = [
   ['model'],
-  ['scenario', 'secrets'],
+  ['scenario'],
+  ['secrets'],
   ['engine', 'demo'],
   ['judge'],
   ['attacks'],

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mergeResults, readJsonReport, ReportFormatError } from '../../src/report/from-json.js';
-import { JsonReporter, jsonReport } from '../../src/report/json.js';
+import { jsonReport, jsonText } from '../../src/report/json.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type RunResult } from '../../src/model/results.js';
 import type { Exchange } from '../../src/model/http.js';
 import { tempDir } from '../helpers/harness.js';
@@ -15,12 +16,10 @@ import { bigText, handcraftedResult, realRun, SECRET } from './results.js';
 
 const TOOL = { name: 'idemchaos', version: '0.1.0' };
 const redact = new Redactor([SECRET]);
-/** Reports hold redacted text already: writing them again needs no secrets. */
-const none = new Redactor();
 
 async function writeReport(result: RunResult): Promise<string> {
   const file = path.join(await tempDir(), 'report.json');
-  const events = new ReporterMultiplexer([new JsonReporter(file, TOOL, redact)], (name, err) => assert.fail(`${name} failed: ${String(err)}`));
+  const events = new ReporterMultiplexer([new FileReporter('json', file, (r) => jsonText(r, TOOL))], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   return readFile(file, 'utf8');
 }
@@ -37,7 +36,9 @@ test('from-json: a real run round-trips: JSON → readJsonReport → jsonReport 
   const { result } = await realRun();
   const text = await writeReport(result);
   const read = readJsonReport(text, 'real.json');
-  assert.deepEqual(plain(jsonReport(read, TOOL, none)), JSON.parse(text));
+  assert.deepEqual(plain(jsonReport(read, TOOL)), JSON.parse(text));
+  // Through the reporter again, redacted again, as merge-reports does: the same file.
+  assert.equal(await writeReport(read), text);
 
   // Back to the in-memory types: Buffers, epoch ms, undefined for null.
   const before = exchanges(result);
@@ -65,7 +66,8 @@ test('from-json: edge cases round-trip: binary, cut and redacted bodies, special
   const text = await writeReport(result);
   assert.ok(!text.includes(SECRET));
   const read = readJsonReport(text, 'hand.json');
-  assert.deepEqual(plain(jsonReport(read, TOOL, none)), JSON.parse(text));
+  assert.deepEqual(plain(jsonReport(read, TOOL)), JSON.parse(text));
+  assert.equal(await writeReport(read), text);
 
   const [binary, big] = read.scenarios[0]!.attacks[0]!.findings[1]!.evidence.exchanges;
   assert.deepEqual([...binary!.response!.body], [0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x01, 0x02]);
@@ -90,12 +92,12 @@ test('from-json: timestamps and durations survive the microsecond rounding, what
     many.push({ ...base, label: `e${i}`, startedAt, sentAt: startedAt + random(), firstByteAt: startedAt + random() * 50, endedAt: startedAt + random() * 100 });
   }
   result.scenarios[0]!.attacks[0]!.findings[0]!.evidence.exchanges = many;
-  const text = JSON.stringify(jsonReport(result, TOOL, redact));
-  assert.deepEqual(plain(jsonReport(readJsonReport(text, 'many.json'), TOOL, none)), JSON.parse(text));
+  const text = JSON.stringify(jsonReport(redact.run(result), TOOL));
+  assert.deepEqual(plain(jsonReport(readJsonReport(text, 'many.json'), TOOL)), JSON.parse(text));
 });
 
 test('from-json: what is not a schemaVersion 1 report is refused, naming the file and the place', () => {
-  const good = JSON.parse(JSON.stringify(jsonReport(handcraftedResult(), TOOL, redact))) as Record<string, any>;
+  const good = JSON.parse(JSON.stringify(jsonReport(redact.run(handcraftedResult()), TOOL))) as Record<string, any>;
   const refuse = (text: string, message: RegExp) => {
     assert.throws(
       () => readJsonReport(text, 'shards/b.json'),
@@ -159,7 +161,7 @@ test('from-json: mergeResults concatenates in order and recomputes summary, ok, 
   assert.equal(merged.ok, false);
   assert.equal(merged.durationMs, 4220);
   assert.equal(merged.startedAt, '2026-11-28T09:59:59.500Z');
-  const doc = plain(jsonReport(merged, TOOL, none)) as { summary: unknown; scenarios: { attacks: unknown[] }[] };
+  const doc = plain(jsonReport(merged, TOOL)) as { summary: unknown; scenarios: { attacks: unknown[] }[] };
   assert.deepEqual(doc.summary, merged.summary);
   assert.deepEqual(doc.scenarios[1], (JSON.parse(texts[1]!) as { scenarios: unknown[] }).scenarios[0]);
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { GithubReporter, STEP_SUMMARY_LIMIT, workspacePath } from '../../src/report/github.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import type { RunEvent } from '../../src/model/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET } from './results.js';
@@ -17,8 +17,8 @@ const redact = new Redactor([SECRET]);
 /** Feeds a finished run through the reporter as the runner would: scenario-end per scenario, then run-end. */
 async function feed(result: RunResult, opts: { workspace: string; summaryFile?: string }): Promise<string> {
   let out = '';
-  const reporter = new GithubReporter({ ...opts, redact, write: (s) => (out += s) });
-  const events = new ReporterMultiplexer([reporter], (name, err) => assert.fail(`${name} failed: ${String(err)}`));
+  const reporter = new GithubReporter({ ...opts, write: (s) => (out += s) });
+  const events = new ReporterMultiplexer([reporter], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   for (const s of result.scenarios) {
     const ref = { name: s.name, file: s.file, line: s.line };
     const event: RunEvent = { type: 'scenario-end', scenario: ref, result: s };

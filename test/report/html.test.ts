@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { HtmlReporter, htmlReport } from '../../src/report/html.js';
+import { htmlReport } from '../../src/report/html.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import type { AttackMetrics, RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SCRIPT_BODY, SECRET, WEIRD } from './results.js';
@@ -23,7 +24,7 @@ const redact = new Redactor([SECRET]);
 
 async function writeHtml(result: RunResult): Promise<{ file: string; html: string }> {
   const file = path.join(await tempDir(), 'report.html');
-  const events = new ReporterMultiplexer([new HtmlReporter(file, redact)], (name, err) => assert.fail(`${name} failed: ${String(err)}`));
+  const events = new ReporterMultiplexer([new FileReporter('html', file, (r) => htmlReport(r))], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   return { file, html: await readFile(file, 'utf8') };
 }
@@ -60,10 +61,10 @@ test('html: self-contained, redacted, escaped (static checks)', async () => {
 test('html: a concurrent attack without a timeline, and an empty run, still render', () => {
   const result = handcraftedResult();
   result.scenarios[0]!.attacks[1]!.metrics = { engine: 'h1', timeline: [{ request: 'one' }, null] } as AttackMetrics;
-  const html = htmlReport(result, redact);
+  const html = htmlReport(redact.run(result));
   assert.ok(html.includes('No timeline was recorded for this attack.'));
   assert.ok(!html.includes('<svg'));
-  const empty = htmlReport({ ...result, scenarios: [], summary: { scenarios: 0, attacks: 0, passed: 0, failed: 0, errored: 0, skipped: 0 }, ok: true }, redact);
+  const empty = htmlReport(redact.run({ ...result, scenarios: [], summary: { scenarios: 0, attacks: 0, passed: 0, failed: 0, errored: 0, skipped: 0 }, ok: true }));
   assert.ok(empty.includes('No scenario ran.'));
   assertSelfContained(empty);
 });

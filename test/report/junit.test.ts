@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { JunitReporter, junitXml } from '../../src/report/junit.js';
+import { junitXml } from '../../src/report/junit.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunResult } from '../../src/model/results.js';
 import { ROOT, tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET, WEIRD, type RealRun } from './results.js';
@@ -45,7 +46,7 @@ function xpath(file: string, expr: string): string {
 async function writeJunit(result: RunResult): Promise<{ file: string; xml: string }> {
   const file = path.join(await tempDir(), 'junit.xml');
   // Through the reporter and the event stream, as the CLI wires it.
-  const events = new ReporterMultiplexer([new JunitReporter(file, redact)], (name, err) => assert.fail(`${name} failed: ${String(err)}`));
+  const events = new ReporterMultiplexer([new FileReporter('junit', file, junitXml)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   return { file, xml: await readFile(file, 'utf8') };
 }
@@ -135,7 +136,7 @@ test('junit: an empty run is a valid empty <testsuites>', async (t) => {
     summary: { scenarios: 0, attacks: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },
     ok: true,
   };
-  const xml = junitXml(empty, redact);
+  const xml = junitXml(empty);
   assert.equal(xml, '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="idemchaos" tests="0" failures="0" errors="0" time="0.000"/>\n');
   if (!needXmllint(t)) return;
   const file = path.join(await tempDir(), 'empty.xml');

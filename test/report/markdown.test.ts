@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MarkdownReporter, markdownSummary } from '../../src/report/markdown.js';
+import { markdownSummary } from '../../src/report/markdown.js';
+import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET, WEIRD } from './results.js';
@@ -25,7 +26,7 @@ function shown(md: string): string {
 }
 
 test('markdown: the handcrafted run, table and findings exactly', () => {
-  const md = markdownSummary(handcraftedResult(), redact);
+  const md = markdownSummary(redact.run(handcraftedResult()));
   const lines = md.split('\n');
   assert.equal(lines[0], '## ❌ idemchaos: 2 findings in 1 attack');
   assert.equal(lines[2], '6 attacks in 2 scenarios: 3 passed, 1 failed, 1 could not test, 1 skipped (4.2 s, started 2026-11-28T10:00:00.000Z)');
@@ -78,7 +79,7 @@ test('markdown: the handcrafted run, table and findings exactly', () => {
 test('markdown: a real run through the reporter', async () => {
   const { result } = await realRun();
   const file = path.join(await tempDir(), 'summary.md');
-  const events = new ReporterMultiplexer([new MarkdownReporter(file, redact)], (name, err) => assert.fail(`${name} failed: ${String(err)}`));
+  const events = new ReporterMultiplexer([new FileReporter('markdown', file, markdownSummary)], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact });
   await events.emit({ type: 'run-end', result });
   const md = await readFile(file, 'utf8');
   const lines = md.split('\n');
@@ -103,11 +104,11 @@ test('markdown: a real run through the reporter', async () => {
 test('markdown: a clean run and a run that could not test say so in the heading', () => {
   const pass = handcraftedResult().scenarios[1]!;
   const ok: RunResult = { startedAt: '2026-11-28T10:00:00.000Z', durationMs: 10, scenarios: [pass], summary: summarize([pass]), ok: true };
-  assert.match(markdownSummary(ok, redact), /^## ✅ idemchaos: no findings\n/);
+  assert.match(markdownSummary(redact.run(ok)), /^## ✅ idemchaos: no findings\n/);
   const errored = handcraftedResult().scenarios[0]!;
   errored.attacks = errored.attacks.filter((a) => a.verdict !== 'fail');
   const err: RunResult = { ...ok, scenarios: [errored], summary: summarize([errored]), ok: false };
-  const md = markdownSummary(err, redact);
+  const md = markdownSummary(redact.run(err));
   assert.match(md, /^## ⚠️ idemchaos: could not test 1 attack\n/);
   assert.ok(!md.includes('### Findings'));
 });

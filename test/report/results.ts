@@ -3,7 +3,7 @@
 // and a handcrafted one for edge cases no real run produces on demand.
 import { readFile } from 'node:fs/promises';
 import { startDemo, type DemoMode } from '../../src/demo/server.js';
-import { summarize, type AttackMetrics, type RunResult, type ScenarioResult } from '../../src/model/results.js';
+import { runOk, summarize, type AttackMetrics, type RunResult, type ScenarioResult } from '../../src/model/results.js';
 import type { Exchange } from '../../src/model/http.js';
 import { ordersScenario, runScenarioFile, writeScenario } from '../helpers/harness.js';
 import { closedPort } from '../helpers/net.js';
@@ -55,7 +55,7 @@ export async function realRun(): Promise<RealRun> {
     }
   }
   const summary = summarize(scenarios);
-  return { result: { startedAt, durationMs, scenarios, summary, ok: summary.failed === 0 && summary.errored === 0 }, yaml };
+  return { result: { startedAt, durationMs, scenarios, summary, ok: runOk(summary) }, yaml };
 }
 
 /** Every character the reporters must escape somewhere. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSecretHeader, Redactor, redactorForScenarios } from '../../src/report/redact.js';
+import { isSecretHeader } from '../../src/secrets/names.js';
+import { Redactor } from '../../src/secrets/redactor.js';
+import { redactorForScenarios } from '../../src/secrets/scenarios.js';
 import { exchangeRecord } from '../../src/report/evidence.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { parseStatusSet } from '../../src/scenario/status.js';
@@ -117,7 +119,7 @@ describe('Redactor: URLs in any text', () => {
   it('applies to exchange records: URL, headers and bodies', () => {
     const r2 = new Redactor(['tok_abcdef'], { keyHeaders: ['Idempotency-Key'] });
     const rec = exchangeRecord(
-      {
+      r2.exchange({
         label: 'original',
         request: {
           method: 'POST',
@@ -127,8 +129,7 @@ describe('Redactor: URLs in any text', () => {
         },
         response: { status: 201, headers: { 'set-cookie': 'sid=x', 'idempotency-key': KEY }, body: Buffer.from('{"owner":"tok_abcdef"}') },
         startedAt: 0,
-      },
-      r2,
+      }),
       4096,
     );
     assert.equal(rec.request.url, 'https://***:***@api.test/orders?access_token=***');

@@ -6,7 +6,7 @@ import { runPlans } from '../../src/run/pipeline.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import type { RunEvent } from '../../src/model/events.js';
 import { jsonReport } from '../../src/report/json.js';
-import { redactorForScenarios } from '../../src/report/redact.js';
+import { redactorForScenarios } from '../../src/secrets/scenarios.js';
 import type { AttackId } from '../../src/attacks/index.js';
 import type { TemplateScope } from '../../src/scenario/types.js';
 import type { RunResult } from '../../src/model/results.js';
@@ -55,7 +55,7 @@ async function run(yaml: string, target: string, opts: { password?: string; only
   const events: RunEvent[] = [];
   const mux = new ReporterMultiplexer([{ name: 'collect', onEvent: (e) => void events.push(e) }], () => undefined);
   const result = await runPlans(plans, { scope, transport: { timeoutMs: 5000 }, onSecret: (value) => redact.add(value) }, mux);
-  return { result, events, report: JSON.stringify(jsonReport(result, TOOL, redact)) };
+  return { result, events, report: JSON.stringify(jsonReport(redact.run(result), TOOL)) };
 }
 
 describe('setup and teardown', () => {
