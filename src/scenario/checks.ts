@@ -156,6 +156,13 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     if (hasTemplate(key)) warn(loc.key(at(...rel)), `templates are not rendered in keys: '${key}' is used as written`, at(...rel));
   }
 
+  // An oracle that finds this run's effects by {{ run.id }} needs a request that carries it.
+  const request = asMap(s.request);
+  if (request && !mentionsRunId(request)) {
+    const used = firstRunId(effects?.count, at('effects', 'count')) ?? firstRunId(effects?.command, at('effects', 'command'));
+    if (used) error(loc.within(used.path, used.ref.start, used.ref.end), unsentRunIdMessage(request), used.path);
+  }
+
   // The side-effect oracle should only count this run's effects.
   const count = asMap(effects?.count);
   if (count && 'request' in count && !mentionsRunId(count.request)) {
@@ -213,6 +220,20 @@ function undefinedVariable(
     default:
       return undefined;
   }
+}
+
+/** The first `{{ run.id }}` in the strings under `value` (found at `base`), with the string's path. */
+function firstRunId(value: unknown, base: Segment[]): { path: Segment[]; ref: TemplateRef } | undefined {
+  for (const [rel, text] of strings(value, [])) {
+    const ref = referencesOf(text).find((r) => r.kind === 'run.id');
+    if (ref) return { path: [...base, ...rel], ref };
+  }
+  return undefined;
+}
+
+function unsentRunIdMessage(request: Map_): string {
+  const into = typeof request.body === 'string' && !('json' in request) ? 'request.body' : 'request.json (e.g. a ref field)';
+  return `the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into ${into} or the path`;
 }
 
 function mentionsRunId(value: unknown): boolean {

@@ -195,6 +195,57 @@ describe('loadScenarios: semantic errors, positioned', () => {
   });
 });
 
+describe('loadScenarios: an oracle filtering by a run.id the request never sends', () => {
+  const request = (json: string) => ['name: s', 'target: http://x', 'request:', '  path: /orders', `  json: ${json}`];
+
+  it('is an error at the oracle\'s {{ run.id }}, saying why the count would stay 0', async () => {
+    const text = [...request('{ sku: w }'), 'effects:', '  count:', '    request: { path: "/orders?ref={{ run.id }}" }', '    select: $.count', ''].join('\n');
+    assert.deepEqual(await errorsOf('unsent.yaml', text), [
+      'unsent.yaml:8:35-47 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.json (e.g. a ref field) or the path',
+    ]);
+  });
+
+  it('in a header of the count request, and in a command', async () => {
+    const header = [...request('{ sku: w }'), 'effects:', '  count: { request: { path: /orders, headers: { X-Ref: "{{ run.id }}" } }, select: $.n }', ''].join('\n');
+    assert.deepEqual(await errorsOf('unsent-header.yaml', header), [
+      'unsent-header.yaml:7:57-69 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.json (e.g. a ref field) or the path',
+    ]);
+    const command = [...request('{ sku: w }'), 'effects:', `  command: "psql -tAc \\"select count(*) from orders where ref='{{ run.id }}'\\""`, ''].join('\n');
+    assert.deepEqual(await errorsOf('unsent-command.yaml', command), [
+      'unsent-command.yaml:7:64-76 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.json (e.g. a ref field) or the path',
+    ]);
+  });
+
+  it('names request.body when the request sends a raw body', async () => {
+    const text = [
+      'name: s',
+      'target: http://x',
+      'request: { path: /orders, body: "sku=w", headers: { Content-Type: application/x-www-form-urlencoded } }',
+      'effects: { command: "count {{ run.id }}" }',
+      '',
+    ].join('\n');
+    assert.deepEqual(await errorsOf('unsent-body.yaml', text), [
+      'unsent-body.yaml:4:28-40 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.body or the path',
+    ]);
+  });
+
+  it('loads when the request sends run.id in its path, a header, its json or its body', async () => {
+    const oracle = ['effects:', '  count: { request: { path: "/orders?ref={{ run.id }}" }, select: $.count }'];
+    const variants = [
+      'request: { path: "/orders/{{ run.id }}" }',
+      'request: { path: /orders, headers: { X-Ref: "{{ run.id }}" } }',
+      'request: { path: /orders, json: { order: { refs: ["{{ run.id }}"] } } }',
+      'request: { path: /orders, body: "ref={{ run.id }}", headers: { Content-Type: text/plain } }',
+    ];
+    for (const [i, line] of variants.entries()) {
+      const file = await tmp.file(`sent-${i}.yaml`, ['name: s', 'target: http://x', line, ...oracle, ''].join('\n'));
+      const { scenarios, warnings } = await loadScenarios([file], { scope });
+      assert.equal(scenarios.length, 1, line);
+      assert.deepEqual(warnings, [], line);
+    }
+  });
+});
+
 describe('loadScenarios: every error of every file at once', () => {
   it('throws one ScenarioError, sorted by file then position', async () => {
     const a = await tmp.file('a.yaml', scenario(['attacks:', '  concurent: {}', 'expect: { afterExpiry: nope }']));

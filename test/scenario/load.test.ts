@@ -125,7 +125,7 @@ describe('loadScenarios: valid files', () => {
       [
         'name: defaults',
         'target: http://x',
-        'request: { path: /p, body: "a=1", headers: { Content-Type: application/x-www-form-urlencoded } }',
+        'request: { path: /p, body: "a=1&ref={{ run.id }}", headers: { Content-Type: application/x-www-form-urlencoded } }',
         'idempotency: { ttl: 1m }',
         'effects:',
         '  command: "count --ref {{ run.id }}"',
@@ -144,7 +144,7 @@ describe('loadScenarios: valid files', () => {
       method: 'POST',
       path: '/p',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: 'a=1',
+      body: 'a=1&ref={{ run.id }}',
     });
     assert.deepEqual(s!.effects, { count: { kind: 'command', command: 'count --ref {{ run.id }}' }, settleMs: 300 });
     assert.deepEqual(s!.expect.replayHeader, { name: 'Idempotent-Replayed', value: 'true' });
@@ -232,7 +232,7 @@ describe('loadScenarios: warnings', () => {
     ]);
     const ok = await tmp.file(
       'ok.yaml',
-      'name: c\ntarget: http://x\nrequest: { path: /p }\neffects:\n  count: { request: { path: /q, headers: { X-Ref: "{{ run.id }}" } }, select: $.n }\n',
+      'name: c\ntarget: http://x\nrequest: { path: /p, json: { ref: "{{ run.id }}" } }\neffects:\n  count: { request: { path: /q, headers: { X-Ref: "{{ run.id }}" } }, select: $.n }\n',
     );
     assert.deepEqual((await loadScenarios([ok], { scope })).warnings, []);
   });
