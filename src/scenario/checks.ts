@@ -163,19 +163,34 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     if (used) error(loc.within(used.path, used.ref.start, used.ref.end), unsentRunIdMessage(request), used.path);
   }
 
-  // The side-effect oracle should only count this run's effects.
+  // The side-effect oracle must count this attack run's effects and no others:
+  // verdicts read after − before, and an unfiltered count turns the oracle's
+  // design into findings (see UNFILTERED_ORACLE).
   const count = asMap(effects?.count);
-  if (count && 'request' in count && !mentionsRunId(count.request)) {
-    warn(loc.key(at('effects', 'count')), ORACLE_WARNING, at('effects', 'count'));
+  if (count && 'request' in count && !filtersByRun(count.request)) {
+    error(loc.key(at('effects', 'count')), `${UNFILTERED_ORACLE}, e.g. path: "/orders?ref={{ run.id }}" with ${SEND_RUN_ID}`, at('effects', 'count'));
   }
-  if (effects && typeof effects.command === 'string' && !mentionsRunId(effects.command)) {
-    warn(loc.key(at('effects', 'command')), ORACLE_WARNING, at('effects', 'command'));
+  if (effects && typeof effects.command === 'string' && !filtersByRun(effects.command)) {
+    error(loc.key(at('effects', 'command')), `${UNFILTERED_ORACLE}, e.g. where ref='{{ run.id }}' with ${SEND_RUN_ID}`, at('effects', 'command'));
   }
 
   return { errors, warnings };
 }
 
-const ORACLE_WARNING = 'the oracle does not filter by {{ run.id }}: other traffic will pollute the count';
+/**
+ * Why an oracle that counts more than one attack run cannot be judged: a
+ * listing counted by its length stops at its page size, so after − before is
+ * 0 (lost-effect on every attack, and a race's duplicates vanish); the first
+ * page of an unfiltered listing does not hold the new id (lost-effect again,
+ * with effects.ids); and whatever else creates effects while a run is open
+ * counts as the run's own, which the expiry attack guarantees by running its
+ * two keys in parallel (early-expiry, duplicate-effect).
+ */
+const UNFILTERED_ORACLE =
+  'the oracle does not filter by {{ run.id }}, so it counts more than this attack run: a paginated or capped listing stops growing ' +
+  "(lost-effect on every attack, duplicates unseen) and other traffic, the expiry attack's parallel second key included, adds effects; " +
+  'filter it by {{ run.id }} (or {{ key }})';
+const SEND_RUN_ID = 'ref: "{{ run.id }}" in request.json';
 
 function marginError(margin: string | number): string | undefined {
   if (typeof margin === 'string' && margin.trim().endsWith('%')) {
@@ -238,6 +253,12 @@ function unsentRunIdMessage(request: Map_): string {
 
 function mentionsRunId(value: unknown): boolean {
   for (const [, text] of strings(value, [])) if (referencesOf(text).some((r) => r.kind === 'run.id')) return true;
+  return false;
+}
+
+/** Uses a value unique to one attack run: its run.id, or its key (which every request of the run sends). */
+function filtersByRun(value: unknown): boolean {
+  for (const [, text] of strings(value, [])) if (referencesOf(text).some((r) => r.kind === 'run.id' || r.kind === 'key')) return true;
   return false;
 }
 

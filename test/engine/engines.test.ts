@@ -519,7 +519,8 @@ describe('bursts', () => {
     const server = await ordersServer();
     try {
       const r = await runConcurrent(server.url, '{ requests: 3, engine: h1, bursts: 1, warm: 3 }', {
-        effects: 'effects:\n  command: "echo 0"\n  settle: 0ms\n',
+        // A command oracle must filter by the run (or the scenario is refused); this one only prints 0.
+        effects: 'effects:\n  command: "test -n {{ run.id }} && echo 0"\n  settle: 0ms\n',
       });
       assert.deepEqual(r.metrics['notes'], ['warming skipped: it sends the oracle request, and this scenario has no HTTP oracle']);
       assert.equal(r.metrics['warm'], undefined);
