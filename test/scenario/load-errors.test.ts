@@ -97,6 +97,44 @@ describe('loadScenarios: schema errors, positioned', () => {
   });
 });
 
+describe('loadScenarios: a key that belongs elsewhere says where', () => {
+  it('command under effects.count belongs under effects', async () => {
+    const text = scenario(['effects:', '  count:', '    command: "n {{ run.id }}"']);
+    assert.deepEqual(await errorsOf('misplaced.yaml', text), [
+      "misplaced.yaml:7:3-8 missing required key 'request' in 'effects.count'",
+      "misplaced.yaml:7:3-8 missing required key 'select' in 'effects.count'",
+      "misplaced.yaml:8:5-12 'command' belongs under 'effects', not 'effects.count'",
+    ]);
+  });
+
+  it('the nearest place wins: path under effects.count belongs in its request, not the operation', async () => {
+    const text = scenario(['effects:', '  count: { path: "/c?r={{ run.id }}", request: { path: "/c?r={{ run.id }}" }, select: $.n }']);
+    assert.deepEqual(await errorsOf('nearest.yaml', text), ["nearest.yaml:7:12-16 'path' belongs under 'effects.count.request', not 'effects.count'"]);
+  });
+
+  it('at the top level, in list items, and from the attacks part of the schema', async () => {
+    const text = scenario(['  capture: { id: $.id }', 'ttl: 2s', 'margin: 20%']);
+    assert.deepEqual(await errorsOf('top.yaml', text), [
+      "top.yaml:6:3-10 'capture' belongs under an item of 'setup' or an item of 'teardown', not 'request'",
+      "top.yaml:7:1-4 'ttl' belongs under 'idempotency', not the top level of the scenario",
+      "top.yaml:8:1-7 'margin' belongs under 'attacks.expiry', not the top level of the scenario",
+    ]);
+  });
+
+  it('places are relative to the scenario inside a scenarios: list', async () => {
+    const text = ['scenarios:', '  - name: a', '    target: http://x', '    request: { path: /p }', '    effects: { select: $.n }', ''].join('\n');
+    assert.deepEqual(await errorsOf('list.yaml', text), ["list.yaml:5:16-22 'select' belongs under 'effects.count', not 'effects'"]);
+  });
+
+  it('a likely typo keeps its suggestion, and names the other place too', async () => {
+    const text = scenario(['  header: { X-A: b }']);
+    assert.deepEqual(await errorsOf('both.yaml', text), ["both.yaml:6:3-9 unknown key 'header'; did you mean 'headers'? ('header' belongs under 'idempotency')"]);
+    assert.deepEqual(await errorsOf('both2.yaml', scenario(['requests: 5'])), [
+      "both2.yaml:6:1-9 unknown key 'requests'; did you mean 'request'? ('requests' belongs under 'attacks.concurrent')",
+    ]);
+  });
+});
+
 describe('loadScenarios: semantic errors, positioned', () => {
   it('a duration without a unit, and a malformed one', async () => {
     assert.deepEqual(await errorsOf('duration.yaml', scenario(['idempotency: { ttl: 2 }', 'effects: { command: "n {{ run.id }}", settle: 3x }'])), [
