@@ -17,6 +17,8 @@ export interface CheckOptions {
   targetOverride?: string;
   /** `--preset` (already known to be valid); the scenario's own `preset:` wins. */
   preset?: string;
+  /** See LoadOptions.undefinedVariables. */
+  undefinedVariables?: 'error' | 'warn';
 }
 
 export interface CheckResult {
@@ -149,7 +151,11 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     for (const problem of findTemplateErrors(text)) error(loc.within(path, problem.start, problem.end), problem.message, path);
     for (const ref of referencesOf(text)) {
       const problem = undefinedVariable(ref, options.scope, captures.visibleAt(rel), isTarget, captures);
-      if (problem) error(loc.within(path, ref.start, ref.end), problem, path);
+      if (!problem) continue;
+      // Values a later run supplies (the environment, --var, --secret) may be absent where
+      // scenarios are only checked; captures are the file's own business.
+      if (options.undefinedVariables === 'warn' && SUPPLIED.has(ref.kind)) warn(loc.within(path, ref.start, ref.end), `${problem}; a run needs it`, path);
+      else error(loc.within(path, ref.start, ref.end), problem, path);
     }
   }
   for (const [rel, key] of keys(s, [])) {
@@ -176,6 +182,9 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
 
   return { errors, warnings };
 }
+
+/** Template scopes whose values come from outside the file, at run time. */
+const SUPPLIED: ReadonlySet<string> = new Set(['env', 'vars', 'secrets']);
 
 /**
  * Why an oracle that counts more than one attack run cannot be judged: a

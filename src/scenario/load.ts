@@ -22,6 +22,13 @@ export interface LoadOptions {
    * own `preset:` wins). An unknown name throws a UsageError before any file is read.
    */
   preset?: string;
+  /**
+   * What an undefined `{{ env.X }}`, `{{ vars.X }}` or `{{ secrets.X }}` is:
+   * `error` (default: `run` cannot render it), or `warn` for `validate`, which
+   * CI lint steps run before any secret exists. Unknown expressions (such as
+   * `{{ var.X }}`) and undefined captures stay errors either way.
+   */
+  undefinedVariables?: 'error' | 'warn';
 }
 
 export interface LoadResult {
