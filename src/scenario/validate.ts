@@ -98,8 +98,8 @@ function describe(e: ErrorObject, loc: Locator): Draft {
       const listRoot = allowed.length === 1 && allowed[0] === 'scenarios';
       const elsewhere = listRoot ? undefined : belongsElsewhere(key, path);
       let message = `unknown key '${key}'`;
-      if (guess) message += `; did you mean '${guess}'?${elsewhere ? ` ('${key}' ${elsewhere.replace(/, not .*$/, '')})` : ''}`;
-      else if (elsewhere) message = `'${key}' ${elsewhere}`;
+      if (guess) message += `; did you mean '${guess}'?${elsewhere ? ` ('${key}' belongs under ${elsewhere.there})` : ''}`;
+      else if (elsewhere) message = `'${key}' belongs under ${elsewhere.there}, not ${elsewhere.here}`;
       else if (listRoot) message += ` (a file with 'scenarios:' holds only that list)`;
       else if (allowed.length > 0) message += ` (allowed here: ${allowed.join(', ')})`;
       return at(loc.keyIn(path, key), message, [...path, key]);
@@ -200,11 +200,12 @@ export function schemaKeyPlaces(): Map<string, SchemaPlace[]> {
 }
 
 /**
- * "belongs under 'effects', not 'effects.count'" when `key`, unknown at
- * `path`, is allowed somewhere else in a scenario: the places sharing the
- * longest start with `path`, shallowest first, at most three.
+ * Where `key`, unknown at `path`, is allowed instead ("'effects'") and what
+ * `path` is called ("'effects.count'"), when the schema allows it somewhere
+ * else in a scenario: the places sharing the longest start with `path`,
+ * shallowest first, at most three.
  */
-function belongsElsewhere(key: string, path: Segment[]): string | undefined {
+function belongsElsewhere(key: string, path: Segment[]): { there: string; here: string } | undefined {
   const rel = path[0] === 'scenarios' && typeof path[1] === 'number' ? path.slice(2) : path;
   const here: SchemaPlace = rel.map((s) => (typeof s === 'number' ? ITEM : s));
   const same = (a: SchemaPlace, b: SchemaPlace) => a.length === b.length && a.every((s, i) => s === b[i]);
@@ -219,7 +220,7 @@ function belongsElsewhere(key: string, path: Segment[]): string | undefined {
   const nearest = candidates.filter((p) => shared(p) === best).sort((a, b) => a.length - b.length).slice(0, 3);
   const names = nearest.map(placeName);
   const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
-  return `belongs under ${list}, not ${here.length === 0 ? 'the top level of the scenario' : placeName(here)}`;
+  return { there: list, here: here.length === 0 ? 'the top level of the scenario' : placeName(here) };
 }
 
 /** `'effects.count'`; a list item is "an item of 'setup'". */
