@@ -20,6 +20,7 @@ export async function validateCommand(paths: string[], flags: { var?: string[]; 
     const scope = scopeFrom(flags);
     const { scenarios, warnings, sources } = await loadScenarios(files, {
       scope,
+      undefinedVariables: 'warn', // CI lint steps validate before any secret exists (issue 9)
       ...(flags.target ? { targetOverride: flags.target } : {}),
       ...(flags.preset ? { preset: flags.preset } : {}),
     });

@@ -71,9 +71,25 @@ export class Oracle {
     } catch {
       throw new OracleError(`oracle response is not JSON (${req.method} ${req.url})`, exchange);
     }
-    const reading: OracleReading = { count: selectCount(json, count.select), at: exchange.endedAt ?? now(), exchange };
+    // What the oracle ran against goes into its errors: the response, never the
+    // request (whose headers carry credentials), and not as an exchange either.
+    const ranAgainst = `the response to ${req.method} ${req.url}`;
+    let counted: number;
+    try {
+      counted = selectCount(json, count.select);
+    } catch (err) {
+      if (!(err instanceof NothingSelected)) throw err;
+      throw new OracleError(`oracle select ${count.select} matched nothing in ${ranAgainst}; it answered:\n${responseExcerpt(body)}`);
+    }
+    const reading: OracleReading = { count: counted, at: exchange.endedAt ?? now(), exchange };
     const idsPath = this.scenario.effects!.ids;
-    if (idsPath) reading.ids = selectAll(json, idsPath).map((v) => String(v));
+    if (idsPath) {
+      reading.ids = selectAll(json, idsPath).map((v) => String(v));
+      // No ids beside a count: every success would be judged "lost" for want of its id.
+      if (reading.ids.length === 0 && counted > 0) {
+        throw new OracleError(`oracle ids ${idsPath} matched nothing in ${ranAgainst}, though it counts ${counted}; it answered:\n${responseExcerpt(body)}`);
+      }
+    }
     return reading;
   }
 
@@ -117,6 +133,29 @@ export class Oracle {
   }
 }
 
+/** A select without wildcards that matched nothing (selectCount); the oracle adds what it ran against. */
+export class NothingSelected extends OracleError {}
+
+/** About how much of a response an oracle error shows. */
+const EXCERPT_CHARS = 500;
+
+/**
+ * A response body for a message: whole when short, else cut at the last line
+ * end within `limit` characters (or at `limit` when that would show less than
+ * half of it), with how much was left out. Secrets in it are the reporters'
+ * to redact, as everywhere else.
+ */
+export function responseExcerpt(body: Buffer, limit = EXCERPT_CHARS): string {
+  const text = body.toString('utf8');
+  if (text.length === 0) return '(an empty body)';
+  if (text.length <= limit) return text;
+  const lineEnd = text.lastIndexOf('\n', limit);
+  let end = lineEnd >= limit / 2 ? lineEnd : limit;
+  // Never split a surrogate pair.
+  if (end === limit && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
+  return `${text.slice(0, end)}\n… (${text.length - end} more characters)`;
+}
+
 /** A number, an array (its length), or several matches (their number). */
 export function selectCount(json: unknown, path: string): number {
   const matches = selectAll(json, path);
@@ -126,7 +165,7 @@ export function selectCount(json: unknown, path: string): number {
     if (Array.isArray(only)) return only.length;
   }
   if (matches.length === 0 && !/\*|\.\.|\?\(/.test(path)) {
-    throw new OracleError(`oracle select ${path} matched nothing in the response`);
+    throw new NothingSelected(`oracle select ${path} matched nothing in the response`);
   }
   return matches.length;
 }

@@ -40,7 +40,7 @@ export function describesEffect(j: Judge, run: OracleWindow, success: Exchange, 
   const effects = effectsOf(run);
   if (effects === 0) return lostEffect(j, run, exchanges);
   const idPath = j.scenario.effects?.id;
-  const ids = run.after?.ids;
+  const ids = listedIds(run);
   if (!idPath || !ids) return;
   const id = selectId(success.response!.body, idPath);
   if (id !== undefined && !ids.includes(id)) {
@@ -49,6 +49,16 @@ export function describesEffect(j: Judge, run: OracleWindow, success: Exchange, 
       oracle: counts(run),
     });
   }
+}
+
+/**
+ * The ids the oracle lists after the run, when it lists them all: a listing
+ * shorter than the count is a page of it, and an id missing from a page is
+ * no evidence of a lost effect.
+ */
+export function listedIds(run: OracleWindow): string[] | undefined {
+  const after = run.after;
+  return after?.ids && after.ids.length >= after.count ? after.ids : undefined;
 }
 
 export function lostEffect(j: Judge, run: OracleWindow, exchanges: Exchange[]): void {

@@ -19,6 +19,8 @@ export interface CheckOptions {
   preset?: string;
   /** The attacks whose `attacks:` entries get their own checks. */
   attacks: readonly AttackSyntax[];
+  /** See LoadOptions.undefinedVariables. */
+  undefinedVariables?: 'error' | 'warn';
 }
 
 export interface CheckResult {
@@ -142,26 +144,55 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     for (const problem of findTemplateErrors(text)) error(loc.within(path, problem.start, problem.end), problem.message, path);
     for (const ref of referencesOf(text)) {
       const problem = undefinedVariable(ref, options.scope, captures.visibleAt(rel), isTarget, captures);
-      if (problem) error(loc.within(path, ref.start, ref.end), problem, path);
+      if (!problem) continue;
+      // Values a later run supplies (the environment, --var, --secret) may be absent where
+      // scenarios are only checked; captures are the file's own business.
+      if (options.undefinedVariables === 'warn' && SUPPLIED.has(ref.kind)) warn(loc.within(path, ref.start, ref.end), `${problem}; a run needs it`, path);
+      else error(loc.within(path, ref.start, ref.end), problem, path);
     }
   }
   for (const [rel, key] of keys(s, [])) {
     if (hasTemplate(key)) warn(loc.key(at(...rel)), `templates are not rendered in keys: '${key}' is used as written`, at(...rel));
   }
 
-  // The side-effect oracle should only count this run's effects.
-  const count = asMap(effects?.count);
-  if (count && 'request' in count && !mentionsRunId(count.request)) {
-    warn(loc.key(at('effects', 'count')), ORACLE_WARNING, at('effects', 'count'));
+  // An oracle that finds this run's effects by {{ run.id }} needs a request that carries it.
+  const request = asMap(s.request);
+  if (request && !mentionsRunId(request)) {
+    const used = firstRunId(effects?.count, at('effects', 'count')) ?? firstRunId(effects?.command, at('effects', 'command'));
+    if (used) error(loc.within(used.path, used.ref.start, used.ref.end), unsentRunIdMessage(request), used.path);
   }
-  if (effects && typeof effects.command === 'string' && !mentionsRunId(effects.command)) {
-    warn(loc.key(at('effects', 'command')), ORACLE_WARNING, at('effects', 'command'));
+
+  // The side-effect oracle must count this attack run's effects and no others:
+  // verdicts read after − before, and an unfiltered count turns the oracle's
+  // design into findings (see UNFILTERED_ORACLE).
+  const count = asMap(effects?.count);
+  if (count && 'request' in count && !filtersByRun(count.request)) {
+    error(loc.key(at('effects', 'count')), `${UNFILTERED_ORACLE}, e.g. path: "/orders?ref={{ run.id }}" with ${SEND_RUN_ID}`, at('effects', 'count'));
+  }
+  if (effects && typeof effects.command === 'string' && !filtersByRun(effects.command)) {
+    error(loc.key(at('effects', 'command')), `${UNFILTERED_ORACLE}, e.g. where ref='{{ run.id }}' with ${SEND_RUN_ID}`, at('effects', 'command'));
   }
 
   return { errors, warnings };
 }
 
-const ORACLE_WARNING = 'the oracle does not filter by {{ run.id }}: other traffic will pollute the count';
+/** Template scopes whose values come from outside the file, at run time. */
+const SUPPLIED: ReadonlySet<string> = new Set(['env', 'vars', 'secrets']);
+
+/**
+ * Why an oracle that counts more than one attack run cannot be judged: a
+ * listing counted by its length stops at its page size, so after − before is
+ * 0 (lost-effect on every attack, and a race's duplicates vanish); the first
+ * page of an unfiltered listing does not hold the new id (lost-effect again,
+ * with effects.ids); and whatever else creates effects while a run is open
+ * counts as the run's own, which the expiry attack guarantees by running its
+ * two keys in parallel (early-expiry, duplicate-effect).
+ */
+const UNFILTERED_ORACLE =
+  'the oracle does not filter by {{ run.id }}, so it counts more than this attack run: a paginated or capped listing stops growing ' +
+  "(lost-effect on every attack, duplicates unseen) and other traffic, the expiry attack's parallel second key included, adds effects; " +
+  'filter it by {{ run.id }} (or {{ key }})';
+const SEND_RUN_ID = 'ref: "{{ run.id }}" in request.json';
 
 function undefinedVariable(
   ref: TemplateRef,
@@ -193,8 +224,28 @@ function undefinedVariable(
   }
 }
 
+/** The first `{{ run.id }}` in the strings under `value` (found at `base`), with the string's path. */
+function firstRunId(value: unknown, base: Segment[]): { path: Segment[]; ref: TemplateRef } | undefined {
+  for (const [rel, text] of strings(value, [])) {
+    const ref = referencesOf(text).find((r) => r.kind === 'run.id');
+    if (ref) return { path: [...base, ...rel], ref };
+  }
+  return undefined;
+}
+
+function unsentRunIdMessage(request: Map_): string {
+  const into = typeof request.body === 'string' && !('json' in request) ? 'request.body' : 'request.json (e.g. a ref field)';
+  return `the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into ${into} or the path`;
+}
+
 function mentionsRunId(value: unknown): boolean {
   for (const [, text] of strings(value, [])) if (referencesOf(text).some((r) => r.kind === 'run.id')) return true;
+  return false;
+}
+
+/** Uses a value unique to one attack run: its run.id, or its key (which every request of the run sends). */
+function filtersByRun(value: unknown): boolean {
+  for (const [, text] of strings(value, [])) if (referencesOf(text).some((r) => r.kind === 'run.id' || r.kind === 'key')) return true;
   return false;
 }
 

@@ -24,6 +24,13 @@ export interface LoadOptions {
   preset?: string;
   /** The attacks a scenario's `attacks:` block may configure (src/attacks hands in its list). */
   attacks: readonly AttackSyntax[];
+  /**
+   * What an undefined `{{ env.X }}`, `{{ vars.X }}` or `{{ secrets.X }}` is:
+   * `error` (default: `run` cannot render it), or `warn` for `validate`, which
+   * CI lint steps run before any secret exists. Unknown expressions (such as
+   * `{{ var.X }}`) and undefined captures stay errors either way.
+   */
+  undefinedVariables?: 'error' | 'warn';
 }
 
 export interface LoadResult {

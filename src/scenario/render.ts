@@ -21,6 +21,21 @@ export function renderTarget(scenario: Scenario, ctx: RenderContext): string {
   return renderString(scenario.target, ctx);
 }
 
+/**
+ * The target and a path with exactly one slash at the seam, so a base path is
+ * kept (`http://h/base/` or `http://h/base` + `/v1/x` -> `http://h/base/v1/x`)
+ * and `--target http://h/` + `/orders` does not become `http://h//orders`,
+ * which servers read as another path (or, in `new URL`, another host). A path
+ * without a leading slash gets one; an empty path, or one that is only a
+ * `?query` or `#fragment`, goes straight after the target. Only the seam is
+ * touched: slashes inside the path are sent as written.
+ */
+export function joinUrl(target: string, path: string): string {
+  if (path === '' || path.startsWith('?') || path.startsWith('#')) return target + path;
+  const base = target.replace(/\/+$/, '');
+  return path.startsWith('/') ? base + path.replace(/^\/+/, '/') : `${base}/${path}`;
+}
+
 /** Renders a request template; `body` overrides the template's own body (used by `reuse`). */
 export function renderRequest(
   scenario: Scenario,
@@ -34,7 +49,7 @@ export function renderRequest(
     ownHeaders?: boolean;
   } = { keyHeader: true },
 ): HttpRequest {
-  const url = renderTarget(scenario, ctx) + renderString(template.path, ctx, encodeURIComponent);
+  const url = joinUrl(renderTarget(scenario, ctx), renderString(template.path, ctx, encodeURIComponent));
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(opts.inherit ?? {})) headers[name] = value;
   for (const [name, value] of Object.entries(template.headers)) {

@@ -27,7 +27,7 @@ export interface StatusSet {
 
 export interface RequestTemplate {
   method: string;
-  /** Joined to the target by plain concatenation. */
+  /** Joined to the target with one slash at the seam (a base path in the target is kept): see joinUrl. */
   path: string;
   headers: Record<string, string>;
   /** Exactly one of json/body, or neither. */

@@ -94,9 +94,12 @@ function describe(e: ErrorObject, loc: Locator): Draft {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys((parent.properties ?? {}) as object);
       const guess = closest(key, allowed);
+      const listRoot = allowed.length === 1 && allowed[0] === 'scenarios';
+      const elsewhere = listRoot ? undefined : belongsElsewhere(key, path);
       let message = `unknown key '${key}'`;
-      if (guess) message += `; did you mean '${guess}'?`;
-      else if (allowed.length === 1 && allowed[0] === 'scenarios') message += ` (a file with 'scenarios:' holds only that list)`;
+      if (guess) message += `; did you mean '${guess}'?${elsewhere ? ` ('${key}' belongs under ${elsewhere.there})` : ''}`;
+      else if (elsewhere) message = `'${key}' belongs under ${elsewhere.there}, not ${elsewhere.here}`;
+      else if (listRoot) message += ` (a file with 'scenarios:' holds only that list)`;
       else if (allowed.length > 0) message += ` (allowed here: ${allowed.join(', ')})`;
       return at(loc.keyIn(path, key), message, [...path, key]);
     }
@@ -153,6 +156,78 @@ function describe(e: ErrorObject, loc: Locator): Draft {
     default:
       return at(loc.value(path), `${name} ${e.message ?? 'is invalid'}`);
   }
+}
+
+/** A place in a scenario, as the schema names it: map keys, and ITEM for "any item of this list". */
+type SchemaPlace = (string | typeof ITEM)[];
+const ITEM = Symbol('item');
+
+let places: Map<string, SchemaPlace[]> | undefined;
+
+/**
+ * Every key the scenario schema allows, with the places that allow it, found
+ * by walking the schema's properties from the scenario definition (through
+ * $ref, items and combinators). Keys of free-form maps (headers, capture,
+ * json) are names the user chooses, not the schema's, and are left out.
+ */
+export function schemaKeyPlaces(): Map<string, SchemaPlace[]> {
+  if (places) return places;
+  const out = new Map<string, SchemaPlace[]>();
+  const defs = (scenarioSchema().definitions ?? {}) as Record<string, AnySchemaObject>;
+  const resolve = (node: AnySchemaObject): AnySchemaObject | undefined => {
+    const ref = node.$ref;
+    if (typeof ref !== 'string') return node;
+    const name = /^#\/definitions\/(.+)$/.exec(ref)?.[1];
+    return name === undefined ? undefined : defs[name];
+  };
+  const walk = (raw: unknown, place: SchemaPlace, stack: Set<AnySchemaObject>): void => {
+    if (raw === null || typeof raw !== 'object') return;
+    const node = resolve(raw as AnySchemaObject);
+    if (!node || stack.has(node)) return;
+    const inner = new Set(stack).add(node);
+    for (const [key, sub] of Object.entries((node.properties ?? {}) as Record<string, unknown>)) {
+      out.set(key, [...(out.get(key) ?? []), place]);
+      walk(sub, [...place, key], inner);
+    }
+    if (node.items && !Array.isArray(node.items)) walk(node.items, [...place, ITEM], inner);
+    for (const list of ['allOf', 'anyOf', 'oneOf'] as const) for (const sub of (node[list] ?? []) as unknown[]) walk(sub, place, inner);
+    for (const branch of ['then', 'else'] as const) walk(node[branch], place, inner);
+  };
+  walk(defs['scenario'], [], new Set());
+  places = out;
+  return out;
+}
+
+/**
+ * Where `key`, unknown at `path`, is allowed instead ("'effects'") and what
+ * `path` is called ("'effects.count'"), when the schema allows it somewhere
+ * else in a scenario: the places sharing the longest start with `path`,
+ * shallowest first, at most three.
+ */
+function belongsElsewhere(key: string, path: Segment[]): { there: string; here: string } | undefined {
+  const rel = path[0] === 'scenarios' && typeof path[1] === 'number' ? path.slice(2) : path;
+  const here: SchemaPlace = rel.map((s) => (typeof s === 'number' ? ITEM : s));
+  const same = (a: SchemaPlace, b: SchemaPlace) => a.length === b.length && a.every((s, i) => s === b[i]);
+  const candidates = (schemaKeyPlaces().get(key) ?? []).filter((p) => !same(p, here));
+  if (candidates.length === 0) return undefined;
+  const shared = (p: SchemaPlace) => {
+    let n = 0;
+    while (n < p.length && n < here.length && p[n] === here[n]) n++;
+    return n;
+  };
+  const best = Math.max(...candidates.map(shared));
+  const nearest = candidates.filter((p) => shared(p) === best).sort((a, b) => a.length - b.length).slice(0, 3);
+  const names = nearest.map(placeName);
+  const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  return { there: list, here: here.length === 0 ? 'the top level of the scenario' : placeName(here) };
+}
+
+/** `'effects.count'`; a list item is "an item of 'setup'". */
+function placeName(place: SchemaPlace): string {
+  const last = place.lastIndexOf(ITEM);
+  const show = (p: SchemaPlace) => p.map((s) => (s === ITEM ? '[]' : s)).join('.').replace(/\.\[\]/g, '[]');
+  if (last === place.length - 1) return `an item of '${show(place.slice(0, -1))}'`;
+  return `'${show(place)}'`;
 }
 
 function definition(name: string): unknown {

@@ -7,9 +7,8 @@ import { ATTACKS } from '../../src/attacks/index.js';
 import { startDemo } from '../../src/demo/server.js';
 import { planScenario } from '../../src/plan/plan.js';
 import { plannedRequests, requestBudget } from '../../src/plan/requests.js';
-import { runPlans } from '../../src/run/pipeline.js';
+import { runPlans, SILENT } from '../../src/run/pipeline.js';
 import { loadScenarios } from '../../src/run/load.js';
-import { ReporterMultiplexer } from '../../src/report/events.js';
 import type { TemplateScope } from '../../src/scenario/types.js';
 import { countingProxy } from '../helpers/counting-proxy.js';
 import { ordersScenario, writeScenario } from '../helpers/harness.js';
@@ -42,7 +41,7 @@ for (const attack of ATTACKS) {
       const [preview] = plannedRequests(plan, SCOPE);
       assert.ok(preview && !preview.skip, `${attack.id} was skipped: ${preview?.skip}`);
 
-      const result = await runPlans([plan], { scope: SCOPE, transport: { timeoutMs: 10_000 } }, new ReporterMultiplexer([], () => undefined));
+      const result = await runPlans([plan], { scope: SCOPE, transport: { timeoutMs: 10_000 } }, SILENT);
       const verdict = result.scenarios[0]!.attacks[0]!;
       assert.equal(verdict.verdict, 'pass', `${attack.id} against the correct demo: ${verdict.reason ?? verdict.findings.map((f) => f.message).join('; ')}`);
 

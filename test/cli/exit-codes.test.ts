@@ -42,9 +42,9 @@ test('exit 3 when the target is unreachable, never 0', async () => {
 test('exit 3 when the first request is not a success', async () => {
   const server = await startDemo({ latencyMs: 5 });
   try {
-    // No json body: the demo answers 400.
+    // No json body: the demo answers 400. (The body carries the run.id the oracle filters on, or the scenario would not load.)
     const file = await writeScenario(
-      ordersScenario({ attacks: '  replay: {}' }).replace('  json: { sku: widget-1, qty: 2, ref: "{{ run.id }}" }\n', '  body: "not json"\n  headers: { Content-Type: text/plain }\n'),
+      ordersScenario({ attacks: '  replay: {}' }).replace('  json: { sku: widget-1, qty: 2, ref: "{{ run.id }}" }\n', '  body: "not json {{ run.id }}"\n  headers: { Content-Type: text/plain }\n'),
     );
     const r = await cli(['run', file, '--target', server.url]);
     assert.equal(r.code, 3, r.stdout + r.stderr);

@@ -20,8 +20,7 @@ import { loadScenarios } from '../../src/run/load.js';
 import type { Scenario, TemplateScope } from '../../src/scenario/types.js';
 import { planScenario, PlanError, type PlanOptions } from '../../src/plan/plan.js';
 import { plannedRequests } from '../../src/plan/requests.js';
-import { runPlans } from '../../src/run/pipeline.js';
-import { ReporterMultiplexer } from '../../src/report/events.js';
+import { runPlans, SILENT } from '../../src/run/pipeline.js';
 import { ScenarioError } from '../../src/scenario/errors.js';
 import { orderScenario } from '../helpers/builders.js';
 import { ordersScenario, writeScenario } from '../helpers/harness.js';
@@ -48,7 +47,7 @@ async function runConcurrent(target: string, config: string, opts: RunOptions = 
   const plans = scenarios.map((s) => planScenario(s, { only: ['concurrent'], ...opts.plan }));
   const transport: TransportOptions = { timeoutMs: opts.timeoutMs ?? 10_000 };
   if (opts.insecure) transport.insecure = true;
-  const result = await runPlans(plans, { scope: SCOPE, transport }, new ReporterMultiplexer([], () => undefined));
+  const result = await runPlans(plans, { scope: SCOPE, transport }, SILENT);
   return result.scenarios[0]!.attacks[0]! as ConcurrentResult;
 }
 
@@ -523,7 +522,8 @@ describe('bursts', () => {
     const server = await ordersServer();
     try {
       const r = await runConcurrent(server.url, '{ requests: 3, engine: h1, bursts: 1, warm: 3 }', {
-        effects: 'effects:\n  command: "echo 0"\n  settle: 0ms\n',
+        // A command oracle must filter by the run (or the scenario is refused); this one only prints 0.
+        effects: 'effects:\n  command: "test -n {{ run.id }} && echo 0"\n  settle: 0ms\n',
       });
       assert.deepEqual(r.metrics['notes'], ['warming skipped: it sends the oracle request, and this scenario has no HTTP oracle']);
       assert.equal(r.metrics['warm'], undefined);

@@ -779,6 +779,14 @@ describe('drop', () => {
     assert.deepEqual(finding(j, 'duplicate-effect').evidence.exchanges.map((e) => e.label), ['cut mid-body-middle']);
   });
 
+  it('a listing shorter than the count is one page of it: the answered id missing from it is no lost effect', () => {
+    // 12 effects for one key; the oracle lists a page of 10 of them, not the one the retry names.
+    const page = Array.from({ length: 10 }, (_, i) => `o-${100 + i}`);
+    const s = scenario({ effects: { ids: '$.items[*].id' } });
+    const j = judge(s, TARGET, dropObs(cut('after-send', [[201, ORDER]], { before: 0, after: 12, ids: page })));
+    assert.deepEqual(kinds(j), ['duplicate-effect']);
+  });
+
   it('a mid-body cut with no effect after it passes', () => {
     const c = cut('mid-body-first', [[201, ORDER]], { before: 0, after: 1 }, { afterCut: { count: 0, at: 1 } });
     assert.deepEqual(kinds(judge(scenario(), TARGET, dropObs(c))), []);

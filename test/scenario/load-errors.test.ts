@@ -97,6 +97,44 @@ describe('loadScenarios: schema errors, positioned', () => {
   });
 });
 
+describe('loadScenarios: a key that belongs elsewhere says where', () => {
+  it('command under effects.count belongs under effects', async () => {
+    const text = scenario(['effects:', '  count:', '    command: "n {{ run.id }}"']);
+    assert.deepEqual(await errorsOf('misplaced.yaml', text), [
+      "misplaced.yaml:7:3-8 missing required key 'request' in 'effects.count'",
+      "misplaced.yaml:7:3-8 missing required key 'select' in 'effects.count'",
+      "misplaced.yaml:8:5-12 'command' belongs under 'effects', not 'effects.count'",
+    ]);
+  });
+
+  it('the nearest place wins: path under effects.count belongs in its request, not the operation', async () => {
+    const text = scenario(['effects:', '  count: { path: "/c?r={{ run.id }}", request: { path: "/c?r={{ run.id }}" }, select: $.n }']);
+    assert.deepEqual(await errorsOf('nearest.yaml', text), ["nearest.yaml:7:12-16 'path' belongs under 'effects.count.request', not 'effects.count'"]);
+  });
+
+  it('at the top level, in list items, and from the attacks part of the schema', async () => {
+    const text = scenario(['  capture: { id: $.id }', 'ttl: 2s', 'margin: 20%']);
+    assert.deepEqual(await errorsOf('top.yaml', text), [
+      "top.yaml:6:3-10 'capture' belongs under an item of 'setup' or an item of 'teardown', not 'request'",
+      "top.yaml:7:1-4 'ttl' belongs under 'idempotency', not the top level of the scenario",
+      "top.yaml:8:1-7 'margin' belongs under 'attacks.expiry', not the top level of the scenario",
+    ]);
+  });
+
+  it('places are relative to the scenario inside a scenarios: list', async () => {
+    const text = ['scenarios:', '  - name: a', '    target: http://x', '    request: { path: /p }', '    effects: { select: $.n }', ''].join('\n');
+    assert.deepEqual(await errorsOf('list.yaml', text), ["list.yaml:5:16-22 'select' belongs under 'effects.count', not 'effects'"]);
+  });
+
+  it('a likely typo keeps its suggestion, and names the other place too', async () => {
+    const text = scenario(['  header: { X-A: b }']);
+    assert.deepEqual(await errorsOf('both.yaml', text), ["both.yaml:6:3-9 unknown key 'header'; did you mean 'headers'? ('header' belongs under 'idempotency')"]);
+    assert.deepEqual(await errorsOf('both2.yaml', scenario(['requests: 5'])), [
+      "both2.yaml:6:1-9 unknown key 'requests'; did you mean 'request'? ('requests' belongs under 'attacks.concurrent')",
+    ]);
+  });
+});
+
 describe('loadScenarios: semantic errors, positioned', () => {
   it('a duration without a unit, and a malformed one', async () => {
     assert.deepEqual(await errorsOf('duration.yaml', scenario(['idempotency: { ttl: 2 }', 'effects: { command: "n {{ run.id }}", settle: 3x }'])), [
@@ -192,6 +230,57 @@ describe('loadScenarios: semantic errors, positioned', () => {
     // A bare number is also a schema type error; only the clearer message is kept.
     const messages = await errorsOf('once.yaml', scenario(['effects: { settle: 300 }']));
     assert.deepEqual(messages, ["once.yaml:6:20-23 duration '300' has no unit: add a unit, e.g. 300ms or 300s"]);
+  });
+});
+
+describe('loadScenarios: an oracle filtering by a run.id the request never sends', () => {
+  const request = (json: string) => ['name: s', 'target: http://x', 'request:', '  path: /orders', `  json: ${json}`];
+
+  it('is an error at the oracle\'s {{ run.id }}, saying why the count would stay 0', async () => {
+    const text = [...request('{ sku: w }'), 'effects:', '  count:', '    request: { path: "/orders?ref={{ run.id }}" }', '    select: $.count', ''].join('\n');
+    assert.deepEqual(await errorsOf('unsent.yaml', text), [
+      'unsent.yaml:8:35-47 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.json (e.g. a ref field) or the path',
+    ]);
+  });
+
+  it('in a header of the count request, and in a command', async () => {
+    const header = [...request('{ sku: w }'), 'effects:', '  count: { request: { path: /orders, headers: { X-Ref: "{{ run.id }}" } }, select: $.n }', ''].join('\n');
+    assert.deepEqual(await errorsOf('unsent-header.yaml', header), [
+      'unsent-header.yaml:7:57-69 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.json (e.g. a ref field) or the path',
+    ]);
+    const command = [...request('{ sku: w }'), 'effects:', `  command: "psql -tAc \\"select count(*) from orders where ref='{{ run.id }}'\\""`, ''].join('\n');
+    assert.deepEqual(await errorsOf('unsent-command.yaml', command), [
+      'unsent-command.yaml:7:64-76 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.json (e.g. a ref field) or the path',
+    ]);
+  });
+
+  it('names request.body when the request sends a raw body', async () => {
+    const text = [
+      'name: s',
+      'target: http://x',
+      'request: { path: /orders, body: "sku=w", headers: { Content-Type: application/x-www-form-urlencoded } }',
+      'effects: { command: "count {{ run.id }}" }',
+      '',
+    ].join('\n');
+    assert.deepEqual(await errorsOf('unsent-body.yaml', text), [
+      'unsent-body.yaml:4:28-40 the oracle counts effects by {{ run.id }}, but request never sends run.id, so the count stays 0: put {{ run.id }} into request.body or the path',
+    ]);
+  });
+
+  it('loads when the request sends run.id in its path, a header, its json or its body', async () => {
+    const oracle = ['effects:', '  count: { request: { path: "/orders?ref={{ run.id }}" }, select: $.count }'];
+    const variants = [
+      'request: { path: "/orders/{{ run.id }}" }',
+      'request: { path: /orders, headers: { X-Ref: "{{ run.id }}" } }',
+      'request: { path: /orders, json: { order: { refs: ["{{ run.id }}"] } } }',
+      'request: { path: /orders, body: "ref={{ run.id }}", headers: { Content-Type: text/plain } }',
+    ];
+    for (const [i, line] of variants.entries()) {
+      const file = await tmp.file(`sent-${i}.yaml`, ['name: s', 'target: http://x', line, ...oracle, ''].join('\n'));
+      const { scenarios, warnings } = await loadScenarios([file], { scope });
+      assert.equal(scenarios.length, 1, line);
+      assert.deepEqual(warnings, [], line);
+    }
   });
 });
 

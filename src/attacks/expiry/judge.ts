@@ -2,7 +2,7 @@
 // expect.afterExpiry, and a fresh effect must be answered as one.
 import { selectId } from '../../engine/oracle.js';
 import { checkStatus, counts, effectsOf, isSuccess, plural, status } from '../../judge/findings.js';
-import { checkReplay, compare, describesEffect, lostEffect, newJudge, resourceIds, type Judge } from '../../judge/rules.js';
+import { checkReplay, compare, describesEffect, listedIds, lostEffect, newJudge, resourceIds, type Judge } from '../../judge/rules.js';
 import type { JudgeContext, Judgement } from '../contract.js';
 import type { ExpiryKeyObservation, ExpiryMetrics, ExpiryObservation } from './index.js';
 
@@ -93,7 +93,7 @@ function judgeAfterTtl(j: Judge, k: ExpiryKeyObservation): void {
 function staleReplay(j: Judge, k: ExpiryKeyObservation): void {
   const { original, retry, run } = k;
   const idPath = j.scenario.effects?.id;
-  const ids = run.after?.ids;
+  const ids = listedIds(run);
   const evidence = { exchanges: [original, retry], oracle: counts(run) };
   if (idPath && ids) {
     const oldId = selectId(original.response!.body, idPath);
