@@ -7,7 +7,7 @@ import { schemaAttackIds } from '../scenario/schema-file.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 // Kept here, not imported, so --help loads nothing but commander.
-const PRESET_LIST = 'ietf (default), stripe, brandur, express-idempotency, node-idempotency, paypal';
+const PRESET_LIST = 'ietf (default), stripe, adyen, brandur, express-idempotency, node-idempotency, paypal';
 
 function buildProgram(): Command {
   const program = new Command('idemchaos')

@@ -34,7 +34,7 @@ describe('loadScenarios: schema errors, positioned', () => {
 
   it('an unknown key with nothing close lists the allowed keys', async () => {
     assert.deepEqual(await errorsOf('unknown.yaml', scenario(['idempotency: { header: K, zzz: 1 }'])), [
-      "unknown.yaml:6:27-30 unknown key 'zzz' (allowed here: header, ttl)",
+      "unknown.yaml:6:27-30 unknown key 'zzz' (allowed here: header, ttl, maxLength)",
     ]);
   });
 
