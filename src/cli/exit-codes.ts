@@ -8,15 +8,20 @@ export const EXIT = {
   usage: 2,
   /** Target unreachable, TLS failure, oracle failed, first request not a success. */
   couldNotTest: 3,
+  /** A report could not be written during the run. Wins over ok and couldNotTest, not over findings. */
+  reporterFailed: 4,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  no finding
-  1  at least one finding: the API mishandles idempotency (wins over 3)
+  1  at least one finding: the API mishandles idempotency (wins over 3 and 4)
   2  usage or scenario error: bad flag, missing file, no scenario found, invalid
      YAML, schema violation, undefined template variable, no attack can run
   3  could not test: target unreachable, TLS failure, oracle failed, or the first
      request of an attack was not answered with a success status
+  4  a report (--report-json, -junit, -markdown, -html) could not be written
+     during the run (wins over 0 and 3); a report path that cannot be written
+     at all is found before anything is sent, and is a usage error (2)
   The demo command exits 0 whenever the demo itself ran, whatever it found.`;
 
 /** Which command takes which flag: the same table stands in the README. */

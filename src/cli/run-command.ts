@@ -16,7 +16,7 @@ import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { dryRunText, listText } from './preview.js';
-import { reportersFor } from './reporters.js';
+import { checkReportPaths, exitAfterReporters, reportersFor } from './reporters.js';
 
 export interface RunFlags extends CommonFlags {
   target?: string;
@@ -86,8 +86,10 @@ export async function runOrPreview(
     process.stdout.write(dryRunText(plans, scope, redact));
     return EXIT.ok;
   }
-  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, reportersFor(flags, redact));
-  return exitCodeOf(result);
+  await checkReportPaths(flags);
+  const events = reportersFor(flags, redact);
+  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, events);
+  return exitAfterReporters(exitCodeOf(result), events);
 }
 
 export function exitCodeOf(result: RunResult): number {

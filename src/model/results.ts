@@ -68,6 +68,8 @@ export interface AttackResult {
   findings: Finding[];
   /** For `error`: what could not be tested, with the exchanges that show it. */
   errorEvidence?: Evidence;
+  /** For `pass`: the exchanges the attack made, so a sign-off has its evidence too. */
+  evidence?: Evidence;
   /** The error was a connection or TLS failure: the target could not be reached. */
   unreachable?: boolean;
 }

@@ -33,6 +33,8 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
           evidence: evidenceRecord(f.evidence, JSON_BODY_LIMIT),
         })),
         ...(a.errorEvidence ? { errorEvidence: evidenceRecord(a.errorEvidence, JSON_BODY_LIMIT) } : {}),
+        // A passing attack's exchanges: what an audit sign-off points at.
+        ...(a.evidence ? { evidence: evidenceRecord(a.evidence, JSON_BODY_LIMIT) } : {}),
         ...(a.unreachable ? { unreachable: true } : {}),
       })),
     })),

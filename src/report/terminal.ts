@@ -207,7 +207,7 @@ const MESSAGE_MAX_CHARS = 2000;
  * inside its block and psql's caret under its column. A long text is cut at
  * a line end; a first line too long on its own, at a word boundary.
  */
-export function block(text: string, indent: string, first = indent): string[] {
+function block(text: string, indent: string, first = indent): string[] {
   const all = text.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   let chars = 0;

@@ -117,6 +117,7 @@ async function runAttack(
   if (attack.skip) return { ...base, verdict: 'skip', reason: attack.skip, durationMs: 0 };
   const t0 = now();
   let sent = 0;
+  const recorded: Exchange[] = [];
   const env: AttackEnv = {
     scenario: plan.scenario,
     scope: options.scope,
@@ -124,14 +125,15 @@ async function runAttack(
     transport: options.transport,
     oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
     captures,
-    record: (...exchanges) => progress((sent += exchanges.length), exchanges),
+    record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
   };
   try {
     const module = attackById(attack.id)!;
     const observation = await module.execute(env, attack.config);
     const { findings, metrics } = module.judge(observation, { scenario: plan.scenario, baseUrl: target });
     const durationMs = Math.round(now() - t0);
-    return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings };
+    const evidence = findings.length > 0 ? {} : { evidence: { exchanges: recorded } };
+    return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings, ...evidence };
   } catch (err) {
     if (!(err instanceof CannotTest)) {
       // A bug of ours must not hide the other attacks' verdicts.
