@@ -2,11 +2,13 @@
 // TCP connection at a chosen point, the way a client crash or a dropped mobile
 // link would. The reset is done on the raw TCP socket (also under TLS), so the
 // server sees an RST, not a polite close.
-import { timerDelay, TransportError } from '../http/errors.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
-import { transportOptions } from '../http/types.js';
+import { timerDelay, TransportError } from '../http/errors.js';
+import { failExchange } from '../transport/exchange.js';
+import { transportOptions } from '../transport/options.js';
+import { encodeRequest } from '../transport/request.js';
+import { ResponseCollector } from './collector.js';
 import { openConnection, type Connection } from './connect.js';
-import { encodeRequest, ResponseCollector, failExchange } from './exchange.js';
 import { serializeRequestParts } from './serialize.js';
 
 export const CUT_POINTS = ['after-send', 'mid-body-first', 'mid-body-middle', 'mid-body-last', 'mid-response'] as const;

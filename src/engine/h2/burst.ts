@@ -5,10 +5,11 @@
 // write, so each connection's final frames leave in one write (one TCP
 // packet, on a normal MTU, at up to ~25 frames) and reach the server together.
 import http2 from 'node:http2';
-import type { BurstResult } from '../h1/index.js';
-import { encodeRequest, failExchange } from '../h1/index.js';
 import { timerDelay, TransportError } from '../http/errors.js';
-import { burstExchanges, transportOptions } from '../http/types.js';
+import { withinMs, type BurstResult } from '../transport/burst.js';
+import { burstExchanges, failExchange } from '../transport/exchange.js';
+import { transportOptions } from '../transport/options.js';
+import { encodeRequest } from '../transport/request.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { closeConnection, openH2Connection, type H2Connection } from './connect.js';
 import { requestHeaders, responseHeaders } from './headers.js';
@@ -94,12 +95,7 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
   const groups = new Map<string, Slot[]>();
   exchanges.forEach((exchange, i) => {
     const req = reqs[i]!;
-    const encoded = encodeRequest(req, (url) => {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new Error(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${req.url} (only http: and https:)`);
-      }
-      return requestHeaders(req, url);
-    });
+    const encoded = encodeRequest(req, (url) => requestHeaders(req, url));
     if (encoded instanceof TransportError) {
       failExchange(exchange, encoded);
       return;
@@ -449,17 +445,4 @@ function errorName(code: number | undefined): string {
     }
   }
   return `error code ${code}`;
-}
-
-/** Resolves true when the promise settles in time, false after ms. Rejections propagate. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise.then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timerDelay(ms)))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
