@@ -10,6 +10,9 @@
 // The parser keeps references to the chunks it is fed until the response is
 // complete, so callers must not reuse those buffers.
 import type { HttpResponse } from '../../model/http.js';
+import { TOKEN } from '../transport/request.js';
+import { ParseError } from './parse-error.js';
+import { checkText, joinFields, parseContentLength, quote, trimOws } from './fields.js';
 
 /** Upper bound for a header section (status line + fields), and for the trailer section. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -18,19 +21,8 @@ const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 /** Empty lines tolerated before a status line (some servers send a stray CRLF). */
 const MAX_LEADING_EMPTY_LINES = 4;
 
-export type ParseErrorCode = 'malformed' | 'too-large' | 'incomplete';
-
-export class ParseError extends Error {
-  override readonly name = 'ParseError';
-
-  constructor(
-    /** malformed: bytes that are not HTTP/1.x; too-large: a bound was hit; incomplete: the peer closed too early. */
-    readonly code: ParseErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ParseError } from './parse-error.js';
+export type { ParseErrorCode } from './parse-error.js';
 
 export interface ResponseParserOptions {
   /** The request's method: HEAD responses have no body whatever their headers say. */
@@ -50,7 +42,6 @@ type State =
   | 'trailers'
   | 'done';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?:[ \t](.*))?$/;
 /** Hex digits after leading zeros; 13 of them stay below 2^53. */
 const CHUNK_SIZE = /^0*([0-9A-Fa-f]{1,13})$/;
@@ -378,45 +369,6 @@ export class ResponseParser {
     this.response = { status: this.status, headers: this.headers, body };
     this.state = 'done';
   }
-}
-
-/** Lower-cased names; repeated fields joined with ", ", set-cookie with "\n". */
-function joinFields(fields: Array<[string, string]>): Record<string, string> {
-  const joined = new Map<string, string>();
-  for (const [name, value] of fields) {
-    const previous = joined.get(name);
-    if (previous === undefined) joined.set(name, value);
-    else joined.set(name, `${previous}${name === 'set-cookie' ? '\n' : ', '}${value}`);
-  }
-  // fromEntries defines own properties, so a "__proto__" header stays a header.
-  return Object.fromEntries(joined);
-}
-
-function parseContentLength(text: string): number {
-  // Repeated Content-Length fields (joined by ", ") are fine if they agree.
-  const values = text.split(',').map((v) => v.trim());
-  const first = values[0] ?? '';
-  if (!/^\d{1,15}$/.test(first) || values.some((v) => v !== first)) {
-    throw new ParseError('malformed', `invalid Content-Length: ${quote(text)}`);
-  }
-  return Number(first);
-}
-
-function trimOws(text: string): string {
-  return text.replace(/^[ \t]+|[ \t]+$/g, '');
-}
-
-function checkText(text: string, where: string): void {
-  // Field values may hold obs-text (0x80-0xFF) but no control characters besides HTAB.
-  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) {
-    throw new ParseError('malformed', `control character in ${where}: ${quote(text)}`);
-  }
-}
-
-/** A short, printable rendering of bytes from the wire for error messages. */
-function quote(text: string): string {
-  const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-  return JSON.stringify(shown);
 }
 
 function formatBytes(bytes: number): string {
