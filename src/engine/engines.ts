@@ -15,6 +15,8 @@ import { now, type Exchange, type HttpRequest, type TransportOptions } from '../
 import { ENGINE_NAMES, type EngineName } from '../scenario/types.js';
 
 export { ENGINE_NAMES, type EngineName };
+/** The response-body bound every engine applies when TransportOptions.maxResponseBytes is absent. */
+export { DEFAULT_MAX_RESPONSE_BYTES } from './transport/options.js';
 
 /** What one burst produced, whichever engine sent it. */
 export interface EngineBurst extends BurstResult {
