@@ -160,6 +160,74 @@ describe('ResponseParser', () => {
     assert.throws(() => q.feed(Buffer.alloc(70 * 1024, 0x41)), /larger than 64 KiB/);
   });
 
+  test('the body is bounded by maxBodyBytes: exactly the bound passes in every framing, one byte more fails', () => {
+    const tooLarge = (message: string) => (err: unknown) =>
+      err instanceof ParseError && err.code === 'body-too-large' && err.message === message;
+    const feedAll = (p: ResponseParser, head: string, body: Buffer, step: number): void => {
+      p.feed(Buffer.from(head, 'latin1'));
+      for (let i = 0; i < body.length; i += step) p.feed(body.subarray(i, i + step));
+    };
+    const body10 = Buffer.from('0123456789');
+    for (const step of [1, 3, 10]) {
+      // Content-Length
+      const atCl = new ResponseParser({ method: 'GET', maxBodyBytes: 10 });
+      feedAll(atCl, 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', body10, step);
+      assert.equal(atCl.result?.body.toString(), '0123456789');
+      // chunked, the bound reached across chunks
+      const chunks = Buffer.from('4\r\n0123\r\n6\r\n456789\r\n0\r\n\r\n');
+      const atChunked = new ResponseParser({ method: 'GET', maxBodyBytes: 10 });
+      feedAll(atChunked, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', chunks, step);
+      assert.equal(atChunked.result?.body.toString(), '0123456789');
+      const overChunked = new ResponseParser({ method: 'GET', maxBodyBytes: 9 });
+      assert.throws(
+        () => feedAll(overChunked, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', chunks, step),
+        tooLarge('response body larger than 9 bytes'),
+      );
+      // close-delimited
+      const atClose = new ResponseParser({ method: 'GET', maxBodyBytes: 10 });
+      feedAll(atClose, 'HTTP/1.1 200 OK\r\n\r\n', body10, step);
+      atClose.end();
+      assert.equal(atClose.result?.body.toString(), '0123456789');
+      const overClose = new ResponseParser({ method: 'GET', maxBodyBytes: 10 });
+      assert.throws(
+        () => feedAll(overClose, 'HTTP/1.1 200 OK\r\n\r\n', Buffer.from('0123456789A'), step),
+        tooLarge('response body larger than 10 bytes'),
+      );
+      // Every later call rethrows the same failure.
+      assert.throws(() => overClose.end(), tooLarge('response body larger than 10 bytes'));
+    }
+  });
+
+  test('a Content-Length past the bound fails at the header section, before any body byte', () => {
+    const p = new ResponseParser({ method: 'GET', maxBodyBytes: 16 * 1024 * 1024 });
+    assert.throws(
+      () => p.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2147483648\r\n\r\n')),
+      (err: unknown) =>
+        err instanceof ParseError &&
+        err.code === 'body-too-large' &&
+        err.message === 'response body larger than 16 MiB (Content-Length 2147483648)',
+    );
+    assert.equal(p.declaredLength, 2_147_483_648);
+    // One byte over the default bound (16 MiB) without options.
+    const dflt = new ResponseParser({ method: 'GET' });
+    assert.throws(() => dflt.feed(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${16 * 1024 * 1024 + 1}\r\n\r\n`)), /larger than 16 MiB/);
+    const exact = new ResponseParser({ method: 'GET' });
+    exact.feed(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${16 * 1024 * 1024}\r\n\r\n`));
+    assert.equal(exact.done, false);
+    assert.equal(exact.declaredLength, 16 * 1024 * 1024);
+    // Where Content-Length frames no body, it is not held against the bound.
+    const head = parseAll('HTTP/1.1 200 OK\r\nContent-Length: 2147483648\r\n\r\n', 'HEAD');
+    assert.equal(head.done, true);
+    const notModified = parseAll('HTTP/1.1 304 Not Modified\r\nContent-Length: 2147483648\r\n\r\n');
+    assert.equal(notModified.done, true);
+    // A bound of 0 accepts only empty bodies.
+    const zero = new ResponseParser({ method: 'GET', maxBodyBytes: 0 });
+    zero.feed(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'));
+    assert.equal(zero.done, true);
+    const zeroBody = new ResponseParser({ method: 'GET', maxBodyBytes: 0 });
+    assert.throws(() => zeroBody.feed(Buffer.from('HTTP/1.1 200 OK\r\n\r\nx')), /larger than 0 bytes/);
+  });
+
   test('end() before the response is complete', () => {
     const none = new ResponseParser({ method: 'GET' });
     assert.throws(() => none.end(), (err: unknown) => err instanceof ParseError && err.code === 'incomplete' && /before any response byte/.test(err.message));

@@ -6,7 +6,7 @@ import { now, type HttpRequest } from '../../model/http.js';
 import { timerDelay, TransportError } from '../http/errors.js';
 import { forEachLimited, withinMs, type BurstOptions, type BurstResult } from '../transport/burst.js';
 import { burstExchanges, failExchange } from '../transport/exchange.js';
-import { transportOptions } from '../transport/options.js';
+import { responseLimit, transportOptions } from '../transport/options.js';
 import { encodeRequest } from '../transport/request.js';
 import { ResponseCollector, destroyConnection } from './collector.js';
 import { openConnection, type Connection } from './connect.js';
@@ -36,10 +36,13 @@ interface Primed {
  *
  * Bounds: connecting and priming together take at most opts.timeoutMs;
  * responses are awaited at most opts.timeoutMs after the release, then the
- * pending exchanges fail with 'timeout'. Every socket is destroyed on return.
+ * pending exchanges fail with 'timeout'. Each response body is bounded by
+ * opts.maxResponseBytes (default 16 MiB), as in sendRaw. Every socket is
+ * destroyed on return.
  */
 export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Promise<BurstResult> {
   const total = reqs.length;
+  const maxResponseBytes = responseLimit(opts);
   const started = now();
   const exchanges = burstExchanges(reqs, opts.labels, started);
   if (total === 0) return { exchanges, releaseSkewMs: 0, connectMs: 0, released: 0 };
@@ -71,7 +74,7 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
       return;
     }
     connections.push(conn);
-    const collector = new ResponseCollector(conn, exchange, { origin: url.origin });
+    const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes });
     const slot: Primed = { collector, last: bytes.subarray(bytes.length - 1), flushed: false, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve) => {
       void collector.done.then(() => resolve());

@@ -3,6 +3,7 @@
 import { now, type Exchange } from '../../model/http.js';
 import { classifyTransportError, timerDelay } from '../http/errors.js';
 import type { ErrorKind } from '../transport/exchange.js';
+import { responseLimit, responseTooLargeMessage } from '../transport/options.js';
 import type { Connection } from './connect.js';
 import { ParseError, ResponseParser } from './parser.js';
 
@@ -11,6 +12,8 @@ export interface CollectorOptions {
   origin: string;
   /** Called synchronously on the first response byte, before it is parsed (the collector may be settled by then). */
   onFirstByte?: () => void;
+  /** Largest response body accepted; default DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
 
 /** Destroys both sockets of a connection (the TLS one first, then the TCP one). */
@@ -22,8 +25,9 @@ export function destroyConnection(conn: Connection): void {
 /**
  * Reads the response of one exchange from a connection and settles the
  * exchange exactly once: with a response, or with an error (peer closed or
- * reset, malformed response, or fail() from the owner). Settling records
- * endedAt and destroys the connection.
+ * reset, malformed response, a body past options.maxResponseBytes, or
+ * fail() from the owner). Settling records endedAt and destroys the
+ * connection, so nothing more is read.
  */
 export class ResponseCollector {
   /** Resolves with the exchange once it is settled; never rejects. */
@@ -32,6 +36,7 @@ export class ResponseCollector {
   received = 0;
   settled = false;
   private readonly parser: ResponseParser;
+  private readonly limit: number;
   private resolveDone!: (exchange: Exchange) => void;
   private timer: NodeJS.Timeout | undefined;
 
@@ -40,7 +45,8 @@ export class ResponseCollector {
     readonly exchange: Exchange,
     private readonly options: CollectorOptions,
   ) {
-    this.parser = new ResponseParser({ method: exchange.request.method });
+    this.limit = responseLimit(options);
+    this.parser = new ResponseParser({ method: exchange.request.method, maxBodyBytes: this.limit });
     this.done = new Promise<Exchange>((resolve) => {
       this.resolveDone = resolve;
     });
@@ -88,7 +94,11 @@ export class ResponseCollector {
     try {
       this.parser.feed(chunk);
     } catch (err) {
-      this.fail('protocol', `malformed response from ${this.options.origin}: ${(err as Error).message}`);
+      if (err instanceof ParseError && err.code === 'body-too-large') {
+        this.fail('protocol', responseTooLargeMessage(this.limit, this.options.origin, this.parser.declaredLength));
+      } else {
+        this.fail('protocol', `malformed response from ${this.options.origin}: ${(err as Error).message}`);
+      }
       return;
     }
     if (this.parser.done) this.succeed();

@@ -5,7 +5,7 @@
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { timerDelay, TransportError } from '../http/errors.js';
 import { failExchange } from '../transport/exchange.js';
-import { transportOptions } from '../transport/options.js';
+import { responseLimit, transportOptions } from '../transport/options.js';
 import { encodeRequest } from '../transport/request.js';
 import { ResponseCollector } from './collector.js';
 import { openConnection, type Connection } from './connect.js';
@@ -65,6 +65,7 @@ export async function cutExchange(
     );
   }
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const maxResponseBytes = responseLimit(opts);
   const exchange: Exchange = { label, request: req, startedAt: now() };
   const deadline = exchange.startedAt + opts.timeoutMs;
 
@@ -94,7 +95,11 @@ export async function cutExchange(
     }
     collector.fail('cut', `${what} (${collector.received} response bytes received)`);
   };
-  const collector: ResponseCollector = new ResponseCollector(conn, exchange, { origin: url.origin, onFirstByte: cut });
+  const collector: ResponseCollector = new ResponseCollector(conn, exchange, {
+    origin: url.origin,
+    onFirstByte: cut,
+    maxResponseBytes,
+  });
   collector.armTimeout(deadline - now(), () =>
     point === 'mid-response' && exchange.sentAt !== undefined
       ? `no response byte from ${url.origin} within ${opts.timeoutMs} ms, so no mid-response cut`

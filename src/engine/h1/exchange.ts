@@ -2,6 +2,7 @@
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { TransportError } from '../http/errors.js';
 import { failExchange } from '../transport/exchange.js';
+import { responseLimit } from '../transport/options.js';
 import { encodeRequest } from '../transport/request.js';
 import { ResponseCollector } from './collector.js';
 import { openConnection, type Connection } from './connect.js';
@@ -11,9 +12,12 @@ import { serializeRequest } from './serialize.js';
  * Sends one request over a fresh connection and reads the response. Never
  * throws for transport failures: they become `error` and `errorKind`. An
  * unwritable request (bad URL or header) becomes a 'protocol' error too.
- * The whole exchange, connect included, is bounded by opts.timeoutMs.
+ * The whole exchange, connect included, is bounded by opts.timeoutMs, and
+ * the response body by opts.maxResponseBytes (default 16 MiB): past it the
+ * exchange fails ('protocol') and the connection is closed at once.
  */
 export async function sendRaw(req: HttpRequest, opts: TransportOptions, label = 'request'): Promise<Exchange> {
+  const maxResponseBytes = responseLimit(opts);
   const exchange: Exchange = { label, request: req, startedAt: now() };
   const deadline = exchange.startedAt + opts.timeoutMs;
   const encoded = encodeRequest(req, () => serializeRequest(req));
@@ -27,7 +31,7 @@ export async function sendRaw(req: HttpRequest, opts: TransportOptions, label = 
     return failExchange(exchange, err);
   }
 
-  const collector = new ResponseCollector(conn, exchange, { origin: url.origin });
+  const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes });
   try {
     collector.armTimeout(
       deadline - now(),

@@ -10,6 +10,7 @@
 // The parser keeps references to the chunks it is fed until the response is
 // complete, so callers must not reuse those buffers.
 import type { HttpResponse } from '../../model/http.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, formatSize } from '../transport/options.js';
 import { TOKEN } from '../transport/request.js';
 import { ParseError } from './parse-error.js';
 import { checkText, joinFields, parseContentLength, quote, trimOws } from './fields.js';
@@ -29,6 +30,12 @@ export interface ResponseParserOptions {
   method: string;
   /** Defaults to MAX_HEADER_BYTES. */
   maxHeaderBytes?: number;
+  /**
+   * Largest body accepted (after de-chunking); defaults to
+   * DEFAULT_MAX_RESPONSE_BYTES. A larger Content-Length fails at the header
+   * section, any other body at the byte that passes the bound.
+   */
+  maxBodyBytes?: number;
 }
 
 type State =
@@ -50,6 +57,7 @@ const NEWLINE = 0x0a;
 export class ResponseParser {
   private readonly method: string;
   private readonly maxHeaderBytes: number;
+  private readonly maxBodyBytes: number;
   private state: State = 'status';
   private failure?: ParseError;
 
@@ -72,6 +80,7 @@ export class ResponseParser {
   /** Bytes still expected for a Content-Length body or the current chunk. */
   private remaining = 0;
   private expectedLength = 0;
+  private declared?: number;
 
   private response?: HttpResponse;
 
@@ -85,6 +94,7 @@ export class ResponseParser {
   constructor(options: ResponseParserOptions) {
     this.method = options.method.toUpperCase();
     this.maxHeaderBytes = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /** True once a complete final response has been read. */
@@ -100,6 +110,11 @@ export class ResponseParser {
   /** Trailer fields of a chunked body (lower-cased names), kept apart from the headers. */
   get trailers(): Record<string, string> {
     return joinFields(this.trailerFields);
+  }
+
+  /** The Content-Length of the final response, when that frames its body. */
+  get declaredLength(): number | undefined {
+    return this.declared;
   }
 
   /** The status line's reason phrase and version, for diagnostics. */
@@ -220,7 +235,7 @@ export class ResponseParser {
     this.sectionBytes += added;
     if (this.sectionBytes > this.maxHeaderBytes) {
       const what = this.state === 'trailers' ? 'trailer section' : 'response header section';
-      throw new ParseError('too-large', `${what} larger than ${formatBytes(this.maxHeaderBytes)}`);
+      throw new ParseError('too-large', `${what} larger than ${formatSize(this.maxHeaderBytes)}`);
     }
   }
 
@@ -330,6 +345,10 @@ export class ResponseParser {
     if (contentLength !== undefined) {
       const length = parseContentLength(contentLength);
       this.expectedLength = length;
+      this.declared = length;
+      if (length > this.maxBodyBytes) {
+        throw new ParseError('body-too-large', `response body larger than ${formatSize(this.maxBodyBytes)} (Content-Length ${length})`);
+      }
       if (length === 0) {
         this.complete();
       } else {
@@ -359,6 +378,11 @@ export class ResponseParser {
 
   private pushBody(piece: Buffer): void {
     if (piece.length === 0) return;
+    if (this.bodyBytes + piece.length > this.maxBodyBytes) {
+      // Nothing past the bound is kept: what came so far is dropped with it.
+      this.bodyParts = [];
+      throw new ParseError('body-too-large', `response body larger than ${formatSize(this.maxBodyBytes)}`);
+    }
     this.bodyParts.push(piece);
     this.bodyBytes += piece.length;
   }
@@ -369,8 +393,4 @@ export class ResponseParser {
     this.response = { status: this.status, headers: this.headers, body };
     this.state = 'done';
   }
-}
-
-function formatBytes(bytes: number): string {
-  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }
