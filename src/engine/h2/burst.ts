@@ -8,7 +8,7 @@ import { now, type HttpRequest } from '../../model/http.js';
 import { timerDelay, TransportError } from '../http/errors.js';
 import { forEachLimited, nextImmediate, type BurstOptions, type BurstResult } from '../transport/burst.js';
 import { burstExchanges, failExchange } from '../transport/exchange.js';
-import { transportOptions } from '../transport/options.js';
+import { responseLimit, transportOptions } from '../transport/options.js';
 import { encodeRequest } from '../transport/request.js';
 import { closeConnection, openH2Connection, type H2Connection } from './connect.js';
 import { requestHeaders } from './headers.js';
@@ -47,10 +47,13 @@ export interface H2BurstResult extends BurstResult {
  *
  * Bounds: connecting and priming together take at most opts.timeoutMs;
  * responses are awaited at most opts.timeoutMs after the release, then the
- * pending exchanges fail with 'timeout'. Every session and socket is
+ * pending exchanges fail with 'timeout'. Each response body is bounded by
+ * opts.maxResponseBytes (default 16 MiB): past it that exchange fails
+ * ('protocol') and its stream is reset. Every session and socket is
  * destroyed on return.
  */
 export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOptions): Promise<H2BurstResult> {
+  const maxResponseBytes = responseLimit(opts);
   const started = now();
   const exchanges = burstExchanges(reqs, opts.labels, started);
   const empty: H2BurstResult = { exchanges, releaseSkewMs: 0, connectMs: 0, released: 0, connections: 0, finalWrites: [], finalWriteCalls: [] };
@@ -69,7 +72,7 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
       failExchange(exchange, encoded);
       return;
     }
-    const slot = newSlot(exchange, encoded.url, encoded.payload, req.body ?? Buffer.alloc(0));
+    const slot = newSlot(exchange, encoded.url, encoded.payload, req.body ?? Buffer.alloc(0), maxResponseBytes);
     slots.push(slot);
     const group = groups.get(encoded.url.origin);
     if (group) group.push(slot);

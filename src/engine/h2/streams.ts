@@ -5,7 +5,8 @@ import http2 from 'node:http2';
 import { now, type Exchange } from '../../model/http.js';
 import type { TransportError } from '../http/errors.js';
 import type { ErrorKind } from '../transport/exchange.js';
-import type { H2Connection } from './connect.js';
+import { declaredBodyLength, responseTooLargeMessage } from '../transport/options.js';
+import { closeConnection, type H2Connection } from './connect.js';
 import { responseHeaders } from './headers.js';
 
 /** One request of the burst, from its encoding to its settled exchange. */
@@ -31,16 +32,18 @@ export interface Slot {
   chunks: Buffer[];
   /** Response body bytes so far. */
   received: number;
+  /** Largest response body accepted, bytes. */
+  limit: number;
   /** Resolves once settled. */
   done: Promise<void>;
   resolve: () => void;
 }
 
-/** A fresh slot for an exchange whose request encoded to these headers. */
-export function newSlot(exchange: Exchange, url: URL, headers: http2.OutgoingHttpHeaders, body: Buffer): Slot {
+/** A fresh slot for an exchange whose request encoded to these headers; limit bounds its response body. */
+export function newSlot(exchange: Exchange, url: URL, headers: http2.OutgoingHttpHeaders, body: Buffer, limit: number): Slot {
   let resolve!: () => void;
   const done = new Promise<void>((r) => (resolve = r));
-  return { exchange, url, headers, body, held: 0, primed: false, settled: false, chunks: [], received: 0, done, resolve };
+  return { exchange, url, headers, body, held: 0, primed: false, settled: false, chunks: [], received: 0, limit, done, resolve };
 }
 
 /** One connection of the burst and the requests packed onto it. */
@@ -49,10 +52,11 @@ export interface Conn {
   slots: Slot[];
 }
 
-/** Settles a slot with an error (no-op when already settled). */
+/** Settles a slot with an error (no-op when already settled); what came of the body is dropped. */
 export function fail(slot: Slot, kind: ErrorKind, message: string): void {
   if (slot.settled) return;
   slot.settled = true;
+  slot.chunks = [];
   slot.exchange.error = message;
   slot.exchange.errorKind = kind;
   slot.exchange.endedAt = now();
@@ -98,14 +102,25 @@ export function watchSession(conn: Conn): void {
   session.on('close', () => failAll('reset', `connection to ${where} closed before a complete response`));
 }
 
-/** Collects the response of a slot's stream and settles the slot when the stream ends or fails. */
+/**
+ * Collects the response of a slot's stream and settles the slot when the
+ * stream ends or fails. A body past slot.limit (by its Content-Length, or by
+ * the byte that passes it) fails the slot at once: see tooLarge.
+ */
 export function watchStream(slot: Slot, stream: http2.ClientHttp2Stream, where: string): void {
   stream.on('response', (headers) => {
     slot.exchange.firstByteAt ??= now();
     slot.status = Number(headers[':status']);
     slot.headersIn = responseHeaders(headers);
+    const declared = declaredBodyLength(String(slot.headers[':method']), slot.status, headers['content-length']);
+    if (declared !== undefined && declared > slot.limit) tooLarge(slot, stream, declared);
   });
   stream.on('data', (chunk: Buffer) => {
+    if (slot.settled) return;
+    if (slot.received + chunk.length > slot.limit) {
+      tooLarge(slot, stream);
+      return;
+    }
     slot.received += chunk.length;
     slot.chunks.push(chunk);
   });
@@ -120,6 +135,20 @@ export function watchStream(slot: Slot, stream: http2.ClientHttp2Stream, where: 
   stream.on('close', () => {
     fail(slot, 'reset', `${where} closed the stream before a complete response (${errorName(stream.rstCode)})`);
   });
+}
+
+/**
+ * Fails a slot whose response body passes its bound and stops the body:
+ * RST_STREAM (CANCEL) tells the peer to stop sending it, and the connection
+ * is destroyed at once when no other request of the burst still waits on it.
+ * (A connection that still carries other pending streams stays up for them:
+ * tearing it down would fail their exchanges for this one's sake.)
+ */
+function tooLarge(slot: Slot, stream: http2.ClientHttp2Stream, declared?: number): void {
+  fail(slot, 'protocol', responseTooLargeMessage(slot.limit, slot.url.origin, declared));
+  if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+  const conn = slot.conn;
+  if (conn && conn.slots.every((s) => s.settled)) closeConnection(conn.h2);
 }
 
 /** "NGHTTP2_REFUSED_STREAM (7)" for an HTTP/2 error code. */
