@@ -44,6 +44,12 @@ export interface TransportOptions {
   insecure?: boolean;
   /** Extra CA certificates, PEM. */
   ca?: string | Buffer;
+  /**
+   * Largest response body accepted, in bytes; a larger one fails the
+   * exchange ('protocol') and its connection is closed at once. Absent: the
+   * engine's default of 16 MiB (DEFAULT_MAX_RESPONSE_BYTES).
+   */
+  maxResponseBytes?: number;
 }
 
 /** Wall-clock epoch ms with the sub-millisecond resolution of performance.now(). */
