@@ -15,7 +15,7 @@ import { Redactor } from '../secrets/redactor.js';
 import { reportSetupError } from './errors.js';
 import { toolInfo } from './version.js';
 import { EXIT } from './exit-codes.js';
-import { summarize, type RunResult, type ScenarioResult } from '../model/results.js';
+import { runOk, summarize, type RunResult, type ScenarioResult } from '../model/results.js';
 import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from '../demo/server.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -81,7 +81,7 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
         durationMs: Date.now() - t0,
         scenarios: scenariosAll,
         summary,
-        ok: summary.failed === 0 && summary.errored === 0,
+        ok: runOk(summary),
       };
       await writeFile(flags.reportJson, JSON.stringify(jsonReport(new Redactor().run(combined), toolInfo()), null, 2) + '\n');
     }

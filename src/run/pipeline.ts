@@ -8,7 +8,7 @@ import { runSetup, runTeardown, type StepsEnv } from '../engine/setup.js';
 import { CannotTest } from '../model/errors.js';
 import type { AttackEnv } from '../attacks/contract.js';
 import { attackById } from '../attacks/index.js';
-import { summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
+import { runOk, summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
 import { newRun, renderTarget } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
@@ -39,7 +39,7 @@ export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, ev
     durationMs: Math.round(now() - t0),
     scenarios,
     summary,
-    ok: summary.failed === 0 && summary.errored === 0,
+    ok: runOk(summary),
   };
   await events.emit({ type: 'run-end', result });
   return result;

@@ -1,5 +1,6 @@
 // Checks the schema cannot express: value syntax, combinations, templates and
 // the variables they use. Each returns positioned drafts; none throws.
+import { isPlainObject } from '../model/values.js';
 import { parseDuration } from './duration.js';
 import { jsonPathError } from './jsonpath.js';
 import { parseReplayHeader } from './normalize.js';
@@ -326,7 +327,7 @@ function* keys(value: unknown, path: Segment[]): Generator<[Segment[], string]> 
 }
 
 export function asMap(value: unknown): Map_ | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Map_) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 export function dig(value: unknown, path: Segment[]): unknown {

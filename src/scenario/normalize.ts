@@ -1,5 +1,6 @@
 // Builds the `Scenario` the planner consumes from a scenario that passed every
 // check: defaults filled in, durations in ms, status lists compiled.
+import { isPlainObject } from '../model/values.js';
 import { parseDuration } from './duration.js';
 import type { Locator, Segment } from './positions.js';
 import { effectivePreset, type Preset } from './presets.js';
@@ -179,5 +180,5 @@ export function parseReplayHeader(text: string): ReplayHeader | string {
 }
 
 function map(value: unknown): Map_ | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Map_) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
