@@ -21,7 +21,7 @@ function buildProgram(): Command {
     .command('run')
     .description('run every scenario in the given files and directories (*.yaml, *.yml; directories recursively)')
     .argument('<paths...>', 'scenario files or directories')
-    .option('--target <url>', 'base URL, overriding each scenario\'s target');
+    .option('--target <url>', 'base URL, overriding each scenario\'s target; repeat it for several instances of one deployment', collect);
   commonRunOptions(run)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (paths: string[], opts) => {

@@ -369,7 +369,7 @@ test('run --preset: stripe flags the demo\'s 422; a scenario\'s own preset wins;
   for (const cmd of ['run', 'validate']) {
     const r = await cli([cmd, file, '--target', `http://127.0.0.1:${await closedPort()}`, '--preset', 'nope']);
     assert.equal(r.code, 2, `${cmd}: ${show(r)}`);
-    assert.match(r.stderr, /--preset: unknown preset 'nope' \(presets: ietf, stripe, brandur, express-idempotency, node-idempotency, paypal\)/);
+    assert.match(r.stderr, /--preset: unknown preset 'nope' \(presets: ietf, stripe, adyen, brandur, express-idempotency, node-idempotency, paypal\)/);
   }
 });
 
