@@ -3,37 +3,15 @@
 // named, deliberate way. The demo command and the test suite attack it and expect
 // exact verdicts, so every behaviour here must be deterministic.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canonicalJson, HttpError, jsonResponse, readBody, readKey, safeDecode, send, shortSha256 } from './http.js';
+import { KeyStore, type PendingRecord, type StoredResponse } from './key-store.js';
+import { isDemoMode, type DemoMode } from './modes.js';
 
-export type DemoMode =
-  | 'correct'
-  | 'no-idempotency'
-  | 'race'
-  | 'ignore-body'
-  | 'replay-differs'
-  | 'early-expiry'
-  | 'forget-on-disconnect'
-  | 'conflict-500';
-
-export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
-  { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
-  { mode: 'no-idempotency', description: 'Ignores the Idempotency-Key header entirely: every POST creates a new order.' },
-  { mode: 'race', description: 'Check-then-act: concurrent duplicates slip past the key lookup and each create an order.' },
-  { mode: 'ignore-body', description: 'Fingerprints only method and path, so a reused key with a different payload replays the first response.' },
-  { mode: 'replay-differs', description: 'Replays answer 200 instead of 201 and regenerate createdAt, so a replay does not match the original.' },
-  { mode: 'early-expiry', description: 'Forgets keys after a quarter of the advertised retention, so late retries create duplicates.' },
-  { mode: 'forget-on-disconnect', description: 'Drops the key when the client disconnects mid-request, so the retry creates a second order.' },
-  { mode: 'conflict-500', description: 'Answers an in-flight duplicate with 500 instead of 409.' },
-];
-
-const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));
-
-export function isDemoMode(s: string): s is DemoMode {
-  return MODE_NAMES.has(s);
-}
+export { DEMO_MODES, isDemoMode, type DemoMode } from './modes.js';
 
 export interface DemoOptions {
   /** Which behaviour to run; default 'correct'. */
@@ -70,124 +48,7 @@ export interface DemoServer {
 }
 
 // ---------------------------------------------------------------------------
-// Key store
-
-/** A response exactly as first sent, so a replay can reproduce it byte for byte. */
-interface StoredResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-interface PendingRecord {
-  state: 'pending';
-  fingerprint: string;
-}
-
-interface DoneRecord {
-  state: 'done';
-  fingerprint: string;
-  response: StoredResponse;
-  expiresAt: number;
-}
-
-type KeyRecord = PendingRecord | DoneRecord;
-
-class KeyStore {
-  private readonly records = new Map<string, KeyRecord>();
-
-  constructor(private readonly retentionMs: number) {}
-
-  /** Expiry is checked here, lazily, so retention is exact no matter when the sweep runs. */
-  lookup(key: string): KeyRecord | undefined {
-    const record = this.records.get(key);
-    if (record?.state === 'done' && Date.now() >= record.expiresAt) {
-      this.records.delete(key);
-      return undefined;
-    }
-    return record;
-  }
-
-  /** Returns the claim; later calls pass it back so a stale request cannot clobber a newer owner. */
-  reserve(key: string, fingerprint: string): PendingRecord {
-    const claim: PendingRecord = { state: 'pending', fingerprint };
-    this.records.set(key, claim);
-    return claim;
-  }
-
-  /**
-   * Stores the response. With a claim, only if that claim still owns the key (it may have
-   * been released or taken over meanwhile); without one, unconditionally.
-   */
-  complete(key: string, fingerprint: string, response: StoredResponse, claim?: PendingRecord): boolean {
-    if (claim && this.records.get(key) !== claim) return false;
-    this.records.set(key, { state: 'done', fingerprint, response, expiresAt: Date.now() + this.retentionMs });
-    return true;
-  }
-
-  release(key: string, claim: PendingRecord): void {
-    if (this.records.get(key) === claim) this.records.delete(key);
-  }
-
-  /** Bounds memory for keys nobody asks about again. */
-  sweep(): void {
-    const now = Date.now();
-    for (const [key, record] of this.records) {
-      if (record.state === 'done' && now >= record.expiresAt) this.records.delete(key);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Helpers
-
-const MAX_BODY_BYTES = 1024 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** JSON with object keys sorted at every depth, so key order never changes a fingerprint. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as Record<string, unknown>)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function shortSha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-/** The key may be bare or a Structured-Field string ("abc"); both name the same key. */
-function readKey(req: IncomingMessage, headerName: string): string | undefined {
-  const raw = req.headers[headerName];
-  let value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-  if (value && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    value = value.slice(1, -1);
-  }
-  return value ? value : undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+// Orders
 
 function parseOrderBody(text: string): Record<string, unknown> {
   let body: unknown;
@@ -204,21 +65,6 @@ function parseOrderBody(text: string): Record<string, unknown> {
     throw new HttpError(400, 'ref must be a string');
   }
   return body as Record<string, unknown>;
-}
-
-function jsonResponse(status: number, value: unknown, extra: Record<string, string> = {}): StoredResponse {
-  return { status, headers: { 'content-type': 'application/json', ...extra }, body: JSON.stringify(value) };
-}
-
-/** The client may be gone (the disconnect modes rely on that); writing then must be a no-op. */
-function send(res: ServerResponse, response: StoredResponse, extra: Record<string, string> = {}): void {
-  if (res.destroyed || res.writableEnded || res.headersSent) return;
-  res.writeHead(response.status, {
-    ...response.headers,
-    ...extra,
-    'content-length': String(Buffer.byteLength(response.body)),
-  });
-  res.end(response.body);
 }
 
 // ---------------------------------------------------------------------------
@@ -418,12 +264,4 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
       return closing;
     },
   };
-}
-
-function safeDecode(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,30 @@
+// The demo's behaviours: 'correct', and one mode per deliberate bug. Each bug
+// mode is 'correct' with exactly that one bug, so that only the attack meant
+// for it trips on it.
+
+export type DemoMode =
+  | 'correct'
+  | 'no-idempotency'
+  | 'race'
+  | 'ignore-body'
+  | 'replay-differs'
+  | 'early-expiry'
+  | 'forget-on-disconnect'
+  | 'conflict-500';
+
+export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
+  { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
+  { mode: 'no-idempotency', description: 'Ignores the Idempotency-Key header entirely: every POST creates a new order.' },
+  { mode: 'race', description: 'Check-then-act: concurrent duplicates slip past the key lookup and each create an order.' },
+  { mode: 'ignore-body', description: 'Fingerprints only method and path, so a reused key with a different payload replays the first response.' },
+  { mode: 'replay-differs', description: 'Replays answer 200 instead of 201 and regenerate createdAt, so a replay does not match the original.' },
+  { mode: 'early-expiry', description: 'Forgets keys after a quarter of the advertised retention, so late retries create duplicates.' },
+  { mode: 'forget-on-disconnect', description: 'Drops the key when the client disconnects mid-request, so the retry creates a second order.' },
+  { mode: 'conflict-500', description: 'Answers an in-flight duplicate with 500 instead of 409.' },
+];
+
+const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));
+
+export function isDemoMode(s: string): s is DemoMode {
+  return MODE_NAMES.has(s);
+}
