@@ -76,3 +76,15 @@ export function safeDecode(s: string): string | undefined {
     return undefined;
   }
 }
+
+/** The tenant of a request without a bearer token. */
+export const ANONYMOUS = 'anonymous';
+
+/**
+ * The caller's tenant: the token of `Authorization: Bearer <token>`; any
+ * other request (no header, another scheme, no token) is 'anonymous'.
+ */
+export function tenantOf(req: IncomingMessage): string {
+  const m = /^Bearer[ \t]+(.+)$/i.exec(req.headers.authorization?.trim() ?? '');
+  return m ? m[1]!.trim() : ANONYMOUS;
+}

@@ -3,15 +3,17 @@
 // named, deliberate way. The demo command and the test suite attack it and expect
 // exact verdicts, so every behaviour here must be deterministic.
 
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalJson, HttpError, jsonResponse, readBody, readKey, safeDecode, send, shortSha256 } from './http.js';
+import { canonicalJson, HttpError, jsonResponse, readBody, readKey, safeDecode, send, shortSha256, tenantOf } from './http.js';
 import { KeyStore, type PendingRecord, type StoredResponse } from './key-store.js';
 import { isDemoMode, type DemoMode } from './modes.js';
+import { buildOrder, Collection, parseOrderBody, type Order } from './resources.js';
 
 export { DEMO_MODES, isDemoMode, type DemoMode } from './modes.js';
+export type { Order } from './resources.js';
+export { ANONYMOUS } from './http.js';
 
 export interface DemoOptions {
   /** Which behaviour to run; default 'correct'. */
@@ -30,41 +32,15 @@ export interface DemoOptions {
   keyHeader?: string;
 }
 
-export interface Order {
-  id: string;
-  ref: string | null;
-  createdAt: string;
-  [field: string]: unknown;
-}
-
 export interface DemoServer {
   /** e.g. http://127.0.0.1:43121, no trailing slash. */
   url: string;
   port: number;
   mode: DemoMode;
-  orders(): Order[];
+  /** Every tenant's orders, in creation order, or only those of the tenant named. */
+  orders(tenant?: string): Order[];
   /** Stops listening and destroys every connection; safe to call twice. */
   close(): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------
-// Orders
-
-function parseOrderBody(text: string): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'body must be valid JSON');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(400, 'body must be a JSON object');
-  }
-  const ref = (body as Record<string, unknown>).ref;
-  if (ref !== undefined && ref !== null && typeof ref !== 'string') {
-    throw new HttpError(400, 'ref must be a string');
-  }
-  return body as Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------
@@ -86,7 +62,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
   // early-expiry: the server keeps keys for a quarter of what it promises.
   const store = new KeyStore(mode === 'early-expiry' ? ttlMs / 4 : ttlMs);
-  const orders: Order[] = [];
+  const orders = new Collection<Order>();
+
+  /**
+   * Where a key is stored: per tenant, method, path and key, so neither another
+   * caller nor another operation ever meets this request's record.
+   */
+  function storeId(tenant: string, method: string, path: string, key: string): string {
+    return JSON.stringify([tenant, method, path, key]);
+  }
 
   function fingerprintOf(method: string, path: string, body: Record<string, unknown>): string {
     // ignore-body: a changed payload under the same key goes unnoticed.
@@ -114,16 +98,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   }
 
   /** The simulated work; the order exists from here on whatever happens to the client. */
-  async function createOrder(body: Record<string, unknown>): Promise<StoredResponse> {
+  async function createOrder(tenant: string, body: Record<string, unknown>): Promise<StoredResponse> {
     await sleep(latencyMs);
-    const { id: _ignoredId, ...fields } = body;
-    const order: Order = {
-      id: `ord_${randomUUID().replace(/-/g, '').slice(0, 20)}`,
-      ...fields,
-      ref: (body.ref as string | null | undefined) ?? null,
-      createdAt: new Date().toISOString(),
-    };
-    orders.push(order);
+    const order = buildOrder(body);
+    orders.add(tenant, order);
     const text = JSON.stringify(order);
     return {
       status: 201,
@@ -145,16 +123,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     });
 
     const text = await readBody(req);
-    key = mode === 'no-idempotency' ? undefined : readKey(req, keyHeader);
-    if (mode !== 'no-idempotency' && key === undefined) {
+    const tenant = tenantOf(req);
+    const rawKey = mode === 'no-idempotency' ? undefined : readKey(req, keyHeader);
+    if (mode !== 'no-idempotency' && rawKey === undefined) {
       throw new HttpError(400, `missing ${keyHeader} header`);
     }
     const body = parseOrderBody(text);
 
-    if (key === undefined) {
-      send(res, await createOrder(body));
+    if (rawKey === undefined) {
+      send(res, await createOrder(tenant, body));
       return;
     }
+    key = storeId(tenant, 'POST', path, rawKey);
 
     const fingerprint = fingerprintOf('POST', path, body);
     const existing = store.lookup(key);
@@ -167,7 +147,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
     if (mode === 'race' && raceTurns === undefined) {
       // The bug: nothing is claimed until the work is done, so every concurrent duplicate runs.
-      const own = await createOrder(body);
+      const own = await createOrder(tenant, body);
       const winner = store.lookup(key);
       if (winner?.state === 'done' && winner.fingerprint === fingerprint) {
         // Hide the duplicate: answer exactly what the first finisher answered.
@@ -190,7 +170,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
     let response: StoredResponse;
     try {
-      response = await createOrder(body);
+      response = await createOrder(tenant, body);
     } catch (err) {
       store.release(key, ownClaim);
       throw err;
@@ -201,16 +181,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     send(res, response);
   }
 
-  function handleGet(res: ServerResponse, url: URL): void {
+  /** A caller sees only its own tenant's orders, in the listing and by id. */
+  function handleGet(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const tenant = tenantOf(req);
     if (url.pathname === '/orders') {
-      const ref = url.searchParams.get('ref');
-      const items = ref === null ? orders : orders.filter((o) => o.ref === ref);
+      const items = orders.list(tenant, url.searchParams.get('ref'));
       send(res, jsonResponse(200, { count: items.length, items }));
       return;
     }
     const match = /^\/orders\/([^/]+)$/.exec(url.pathname);
     const id = match ? safeDecode(match[1]!) : undefined;
-    const order = id === undefined ? undefined : orders.find((o) => o.id === id);
+    const order = id === undefined ? undefined : orders.find(tenant, id);
     if (order) send(res, jsonResponse(200, order));
     else send(res, jsonResponse(404, { error: 'order not found' }));
   }
@@ -219,7 +200,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     if (req.method === 'POST' && url.pathname === '/orders') return handleCreate(req, res, url.pathname);
     if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/orders')) {
-      return handleGet(res, url);
+      return handleGet(req, res, url);
     }
     send(res, jsonResponse(404, { error: 'not found' }));
   }
@@ -254,7 +235,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     url: `http://${urlHost}:${port}`,
     port,
     mode,
-    orders: () => orders.map((o) => ({ ...o })),
+    orders: (tenant?: string) => orders.snapshot(tenant),
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(sweeper);
