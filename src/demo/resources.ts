@@ -1,5 +1,5 @@
-// What the demo creates: orders, each belonging to the tenant that created it.
-// One collection is shared by every instance of a demo, like a database.
+// What the demo creates: orders and refunds, each belonging to the tenant that
+// created it, and the two operations (POST /orders, POST /refunds) that do.
 
 import { randomUUID } from 'node:crypto';
 import { HttpError } from './http.js';
@@ -10,6 +10,16 @@ export interface Order {
   createdAt: string;
   [field: string]: unknown;
 }
+
+export interface Refund {
+  id: string;
+  order: string;
+  amount: number;
+  ref: string | null;
+  createdAt: string;
+}
+
+export type Resource = Order | Refund;
 
 /** Resources of every tenant; each tenant sees only its own. */
 export class Collection<T extends { id: string; ref: string | null }> {
@@ -55,18 +65,64 @@ function parseObject(text: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** Refuses (400) a body the operation cannot use; nothing is claimed or created before this passed. */
-export function parseOrderBody(text: string): Record<string, unknown> {
-  return parseObject(text);
+/** A POST that creates a resource; keys, tenants and modes are the server's business. */
+export interface Operation {
+  /** Where it is posted and listed, e.g. '/orders'; a created resource is at path/<id>. */
+  readonly path: '/orders' | '/refunds';
+  /** For messages: 'order'. */
+  readonly noun: string;
+  /** Refuses (400) a body the operation cannot use; nothing is claimed or created before this passed. */
+  parse(text: string): Record<string, unknown>;
+  build(body: Record<string, unknown>): Resource;
 }
 
-/** The order echoes every field it was sent, except an id: the server names it. */
-export function buildOrder(body: Record<string, unknown>): Order {
-  const { id: _ignoredId, ...fields } = body;
-  return {
-    id: newId('ord'),
-    ...fields,
-    ref: (body.ref as string | null | undefined) ?? null,
-    createdAt: new Date().toISOString(),
-  };
+export const ORDERS: Operation = {
+  path: '/orders',
+  noun: 'order',
+  parse: (text) => parseObject(text),
+  // The order echoes every field it was sent, except an id: the server names it.
+  build(body): Order {
+    const { id: _ignoredId, ...fields } = body;
+    return {
+      id: newId('ord'),
+      ...fields,
+      ref: (body.ref as string | null | undefined) ?? null,
+      createdAt: new Date().toISOString(),
+    };
+  },
+};
+
+export const REFUNDS: Operation = {
+  path: '/refunds',
+  noun: 'refund',
+  parse(text) {
+    const body = parseObject(text);
+    if (typeof body.order !== 'string' || body.order === '') throw new HttpError(400, 'order must be a non-empty string (the order id)');
+    if (typeof body.amount !== 'number' || !Number.isFinite(body.amount) || body.amount <= 0) {
+      throw new HttpError(400, 'amount must be a positive number');
+    }
+    return body;
+  },
+  // A refund is exactly these fields; anything else sent is fingerprinted but not kept.
+  build(body): Refund {
+    return {
+      id: newId('re'),
+      order: body.order as string,
+      amount: body.amount as number,
+      ref: (body.ref as string | null | undefined) ?? null,
+      createdAt: new Date().toISOString(),
+    };
+  },
+};
+
+export const OPERATIONS: readonly Operation[] = [ORDERS, REFUNDS];
+
+/** Every resource of a demo, shared by all its instances like one database. */
+export class Ledger {
+  readonly orders = new Collection<Order>();
+  readonly refunds = new Collection<Refund>();
+
+  of(op: Operation): Collection<Resource> {
+    return op.path === '/orders' ? this.orders : this.refunds;
+  }
 }

@@ -9,10 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson, HttpError, jsonResponse, readBody, readKey, safeDecode, send, shortSha256, tenantOf } from './http.js';
 import { KeyStore, type PendingRecord, type StoredResponse } from './key-store.js';
 import { isDemoMode, type DemoMode } from './modes.js';
-import { buildOrder, Collection, parseOrderBody, type Order } from './resources.js';
+import { Ledger, OPERATIONS, type Operation, type Order, type Refund } from './resources.js';
 
 export { DEMO_MODES, isDemoMode, type DemoMode } from './modes.js';
-export type { Order } from './resources.js';
+export type { Order, Refund } from './resources.js';
 export { ANONYMOUS } from './http.js';
 
 export interface DemoOptions {
@@ -39,6 +39,8 @@ export interface DemoServer {
   mode: DemoMode;
   /** Every tenant's orders, in creation order, or only those of the tenant named. */
   orders(tenant?: string): Order[];
+  /** Every tenant's refunds, in creation order, or only those of the tenant named. */
+  refunds(tenant?: string): Refund[];
   /** Stops listening and destroys every connection; safe to call twice. */
   close(): Promise<void>;
 }
@@ -62,7 +64,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
   // early-expiry: the server keeps keys for a quarter of what it promises.
   const store = new KeyStore(mode === 'early-expiry' ? ttlMs / 4 : ttlMs);
-  const orders = new Collection<Order>();
+  const ledger = new Ledger();
 
   /**
    * Where a key is stored: per tenant, method, path and key, so neither another
@@ -97,20 +99,21 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     send(res, jsonResponse(409, { error: 'a request with this Idempotency-Key is still being processed' }, { 'Retry-After': '1' }));
   }
 
-  /** The simulated work; the order exists from here on whatever happens to the client. */
-  async function createOrder(tenant: string, body: Record<string, unknown>): Promise<StoredResponse> {
+  /** The simulated work; the resource exists from here on whatever happens to the client. */
+  async function create(op: Operation, tenant: string, body: Record<string, unknown>): Promise<StoredResponse> {
     await sleep(latencyMs);
-    const order = buildOrder(body);
-    orders.add(tenant, order);
-    const text = JSON.stringify(order);
+    const item = op.build(body);
+    ledger.of(op).add(tenant, item);
+    const text = JSON.stringify(item);
     return {
       status: 201,
-      headers: { 'content-type': 'application/json', location: `/orders/${order.id}`, etag: `"${shortSha256(text)}"` },
+      headers: { 'content-type': 'application/json', location: `${op.path}/${item.id}`, etag: `"${shortSha256(text)}"` },
       body: text,
     };
   }
 
-  async function handleCreate(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async function handleCreate(req: IncomingMessage, res: ServerResponse, op: Operation): Promise<void> {
+    const path = op.path;
     // Set once this request owns the key; forget-on-disconnect needs it when the client hangs up.
     let claim: PendingRecord | undefined;
     let key: string | undefined;
@@ -128,10 +131,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     if (mode !== 'no-idempotency' && rawKey === undefined) {
       throw new HttpError(400, `missing ${keyHeader} header`);
     }
-    const body = parseOrderBody(text);
+    const body = op.parse(text);
 
     if (rawKey === undefined) {
-      send(res, await createOrder(tenant, body));
+      send(res, await create(op, tenant, body));
       return;
     }
     key = storeId(tenant, 'POST', path, rawKey);
@@ -147,7 +150,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
     if (mode === 'race' && raceTurns === undefined) {
       // The bug: nothing is claimed until the work is done, so every concurrent duplicate runs.
-      const own = await createOrder(tenant, body);
+      const own = await create(op, tenant, body);
       const winner = store.lookup(key);
       if (winner?.state === 'done' && winner.fingerprint === fingerprint) {
         // Hide the duplicate: answer exactly what the first finisher answered.
@@ -170,7 +173,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
     let response: StoredResponse;
     try {
-      response = await createOrder(tenant, body);
+      response = await create(op, tenant, body);
     } catch (err) {
       store.release(key, ownClaim);
       throw err;
@@ -181,27 +184,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     send(res, response);
   }
 
-  /** A caller sees only its own tenant's orders, in the listing and by id. */
-  function handleGet(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  /** A caller sees only its own tenant's resources, in the listing and by id. */
+  function handleGet(req: IncomingMessage, res: ServerResponse, op: Operation, url: URL): void {
     const tenant = tenantOf(req);
-    if (url.pathname === '/orders') {
-      const items = orders.list(tenant, url.searchParams.get('ref'));
+    const collection = ledger.of(op);
+    if (url.pathname === op.path) {
+      const items = collection.list(tenant, url.searchParams.get('ref'));
       send(res, jsonResponse(200, { count: items.length, items }));
       return;
     }
-    const match = /^\/orders\/([^/]+)$/.exec(url.pathname);
+    const match = /^\/([^/]+)$/.exec(url.pathname.slice(op.path.length));
     const id = match ? safeDecode(match[1]!) : undefined;
-    const order = id === undefined ? undefined : orders.find(tenant, id);
-    if (order) send(res, jsonResponse(200, order));
-    else send(res, jsonResponse(404, { error: 'order not found' }));
+    const item = id === undefined ? undefined : collection.find(tenant, id);
+    if (item) send(res, jsonResponse(200, item));
+    else send(res, jsonResponse(404, { error: `${op.noun} not found` }));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
-    if (req.method === 'POST' && url.pathname === '/orders') return handleCreate(req, res, url.pathname);
-    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/orders')) {
-      return handleGet(req, res, url);
-    }
+    const op = OPERATIONS.find((o) => url.pathname.startsWith(o.path));
+    if (op && req.method === 'POST' && url.pathname === op.path) return handleCreate(req, res, op);
+    if (op && (req.method === 'GET' || req.method === 'HEAD')) return handleGet(req, res, op, url);
     send(res, jsonResponse(404, { error: 'not found' }));
   }
 
@@ -235,7 +238,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     url: `http://${urlHost}:${port}`,
     port,
     mode,
-    orders: (tenant?: string) => orders.snapshot(tenant),
+    orders: (tenant?: string) => ledger.orders.snapshot(tenant),
+    refunds: (tenant?: string) => ledger.refunds.snapshot(tenant),
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(sweeper);
