@@ -33,14 +33,19 @@ export function shortSha256(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** The key may be bare or a Structured-Field string ("abc"); both name the same key. */
+/** The longest key the demo takes (Stripe's limit; the draft leaves it to the server). */
+export const MAX_KEY_LENGTH = 255;
+
+/**
+ * The key, bare or a Structured-Field string ("abc"): both name the same key.
+ * undefined when the header is absent, '' when it is there but empty.
+ */
 export function readKey(req: IncomingMessage, headerName: string): string | undefined {
   const raw = req.headers[headerName];
-  let value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-  if (value && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    value = value.slice(1, -1);
-  }
-  return value ? value : undefined;
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (first === undefined) return undefined;
+  const value = first.trim();
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalJson, HttpError, jsonResponse, readBody, readKey, safeDecode, send, shortSha256, tenantOf } from './http.js';
+import { canonicalJson, HttpError, jsonResponse, MAX_KEY_LENGTH, readBody, readKey, safeDecode, send, shortSha256, tenantOf } from './http.js';
 import { KeyStore, type PendingRecord, type StoredResponse } from './key-store.js';
 import { isDemoMode, type DemoMode } from './modes.js';
 import { Ledger, OPERATIONS, type Operation, type Order, type Refund } from './resources.js';
@@ -112,6 +112,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     };
   }
 
+  /** The request's key, refused (400) when absent, empty or longer than MAX_KEY_LENGTH. */
+  function checkedKey(req: IncomingMessage): string {
+    const key = readKey(req, keyHeader);
+    if (key === undefined) throw new HttpError(400, `missing ${keyHeader} header`);
+    if (key === '') throw new HttpError(400, `empty ${keyHeader} header`);
+    if (key.length > MAX_KEY_LENGTH) throw new HttpError(400, `${keyHeader} longer than ${MAX_KEY_LENGTH} characters`);
+    return key;
+  }
+
   async function handleCreate(req: IncomingMessage, res: ServerResponse, op: Operation): Promise<void> {
     const path = op.path;
     // Set once this request owns the key; forget-on-disconnect needs it when the client hangs up.
@@ -127,10 +136,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
     const text = await readBody(req);
     const tenant = tenantOf(req);
-    const rawKey = mode === 'no-idempotency' ? undefined : readKey(req, keyHeader);
-    if (mode !== 'no-idempotency' && rawKey === undefined) {
-      throw new HttpError(400, `missing ${keyHeader} header`);
-    }
+    const rawKey = mode === 'no-idempotency' ? undefined : checkedKey(req);
     const body = op.parse(text);
 
     if (rawKey === undefined) {
