@@ -79,7 +79,15 @@ export interface Operation {
 export const ORDERS: Operation = {
   path: '/orders',
   noun: 'order',
-  parse: (text) => parseObject(text),
+  parse(text) {
+    const body = parseObject(text);
+    if (typeof body.sku !== 'string' || body.sku === '') throw new HttpError(400, 'sku must be a non-empty string');
+    // qty may be left out; when given it is a count.
+    if (body.qty !== undefined && !(typeof body.qty === 'number' && Number.isInteger(body.qty) && body.qty > 0)) {
+      throw new HttpError(400, 'qty must be a positive integer');
+    }
+    return body;
+  },
   // The order echoes every field it was sent, except an id: the server names it.
   build(body): Order {
     const { id: _ignoredId, ...fields } = body;
