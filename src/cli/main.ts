@@ -109,7 +109,8 @@ function buildProgram(): Command {
     .command('serve-demo')
     .description('start the embedded demo API on its own, to try scenarios by hand')
     .option('--bug <mode>', 'the bug to simulate (correct when absent); see `idemchaos demo` for the list', 'correct')
-    .option('--port <n>', 'port to listen on (random when absent)', '0')
+    .option('--port <n>', 'port to listen on (random when absent; with --instances, instance i takes port + i)', '0')
+    .option('--instances <n>', 'how many instances to start, each on its own port, sharing one order store and one key store', '1')
     .option('--latency <duration>', 'simulated work per created order', '50ms')
     .option('--ttl <duration>', 'how long keys are kept', '2s')
     .action(async (opts) => {

@@ -2,26 +2,31 @@
 // correct (per the IETF "Idempotency-Key HTTP Header Field" draft) or broken in one
 // named, deliberate way. The demo command and the test suite attack it and expect
 // exact verdicts, so every behaviour here must be deterministic.
+//
+// Routes: POST /orders, POST /refunds (both need the key), GET /orders and
+// /refunds (?ref=, answering {count, items}), GET /orders/<id>, /refunds/<id>.
+// The caller's tenant is its bearer token; it sees only its own resources.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalJson, HttpError, jsonResponse, MAX_KEY_LENGTH, readBody, readKey, safeDecode, send, shortSha256, tenantOf } from './http.js';
-import { KeyStore, type PendingRecord, type StoredResponse } from './key-store.js';
+import { demoHandler, type DemoConfig } from './handler.js';
+import { KeyStore } from './key-store.js';
 import { isDemoMode, type DemoMode } from './modes.js';
-import { Ledger, OPERATIONS, type Operation, type Order, type Refund } from './resources.js';
+import { Ledger, type Order, type Refund } from './resources.js';
 
 export { DEMO_MODES, isDemoMode, type DemoMode } from './modes.js';
 export type { Order, Refund } from './resources.js';
-export { ANONYMOUS } from './http.js';
+export { ANONYMOUS, MAX_KEY_LENGTH } from './http.js';
 
 export interface DemoOptions {
   /** Which behaviour to run; default 'correct'. */
   bug?: DemoMode;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default 0: a random free port. */
+  /** Default 0: a random free port for each instance; else instance i listens on port + i. */
   port?: number;
+  /** How many instances listen, each on its own port, sharing one order store (and one key store unless the mode says otherwise); default 1. */
+  instances?: number;
   /** Simulated work per create, default 50 ms. */
   latencyMs?: number;
   /** How long a completed key is retained, default 2000 ms. */
@@ -33,225 +38,106 @@ export interface DemoOptions {
 }
 
 export interface DemoServer {
-  /** e.g. http://127.0.0.1:43121, no trailing slash. */
+  /** The first instance's URL, e.g. http://127.0.0.1:43121, no trailing slash. */
   url: string;
+  /** Every instance's URL, in instance order; urls[0] is url. */
+  urls: string[];
+  /** The first instance's port. */
   port: number;
   mode: DemoMode;
   /** Every tenant's orders, in creation order, or only those of the tenant named. */
   orders(tenant?: string): Order[];
   /** Every tenant's refunds, in creation order, or only those of the tenant named. */
   refunds(tenant?: string): Refund[];
-  /** Stops listening and destroys every connection; safe to call twice. */
+  /** Stops every instance and destroys every connection; safe to call twice. */
   close(): Promise<void>;
 }
 
-// ---------------------------------------------------------------------------
-// Server
-
-export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> {
+function resolveOptions(options: DemoOptions): DemoConfig & { host: string; port: number; instances: number } {
   const mode = options.bug ?? 'correct';
   if (!isDemoMode(mode)) throw new RangeError(`unknown demo mode: ${String(mode)}`);
-  const host = options.host ?? '127.0.0.1';
-  const latencyMs = options.latencyMs ?? 50;
-  const ttlMs = options.ttlMs ?? 2000;
-  const raceTurns = options.raceTurns;
-  const keyHeader = (options.keyHeader ?? 'idempotency-key').toLowerCase();
-  if (!(latencyMs >= 0)) throw new RangeError('latencyMs must be >= 0');
-  if (!(ttlMs > 0)) throw new RangeError('ttlMs must be > 0');
-  if (raceTurns !== undefined && !(Number.isInteger(raceTurns) && raceTurns >= 0)) {
+  const config = {
+    mode,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    instances: options.instances ?? 1,
+    latencyMs: options.latencyMs ?? 50,
+    ttlMs: options.ttlMs ?? 2000,
+    raceTurns: options.raceTurns,
+    keyHeader: (options.keyHeader ?? 'idempotency-key').toLowerCase(),
+  };
+  if (!(config.latencyMs >= 0)) throw new RangeError('latencyMs must be >= 0');
+  if (!(config.ttlMs > 0)) throw new RangeError('ttlMs must be > 0');
+  if (config.raceTurns !== undefined && !(Number.isInteger(config.raceTurns) && config.raceTurns >= 0)) {
     throw new RangeError('raceTurns must be a non-negative integer');
   }
-
-  // early-expiry: the server keeps keys for a quarter of what it promises.
-  const store = new KeyStore(mode === 'early-expiry' ? ttlMs / 4 : ttlMs);
-  const ledger = new Ledger();
-
-  /**
-   * Where a key is stored: per tenant, method, path and key, so neither another
-   * caller nor another operation ever meets this request's record.
-   */
-  function storeId(tenant: string, method: string, path: string, key: string): string {
-    return JSON.stringify([tenant, method, path, key]);
+  if (!(Number.isInteger(config.instances) && config.instances >= 1)) throw new RangeError('instances must be a positive integer');
+  if (!(Number.isInteger(config.port) && config.port >= 0 && (config.port === 0 || config.port + config.instances - 1 <= 65535))) {
+    throw new RangeError(`port must be 0 or leave room for ${config.instances} consecutive port(s) up to 65535`);
   }
+  return config;
+}
 
-  function fingerprintOf(method: string, path: string, body: Record<string, unknown>): string {
-    // ignore-body: a changed payload under the same key goes unnoticed.
-    const payload = mode === 'ignore-body' ? '' : canonicalJson(body);
-    return `${method} ${path} ${payload}`;
-  }
-
-  function replay(res: ServerResponse, stored: StoredResponse): void {
-    if (mode === 'replay-differs') {
-      // The bug: the replay is re-rendered instead of reproduced.
-      const order = JSON.parse(stored.body) as Order;
-      order.createdAt = new Date().toISOString();
-      send(res, { ...stored, status: 200, body: JSON.stringify(order) }, { 'Idempotent-Replayed': 'true' });
-      return;
-    }
-    send(res, stored, { 'Idempotent-Replayed': 'true' });
-  }
-
-  function inFlight(res: ServerResponse): void {
-    if (mode === 'conflict-500') {
-      send(res, jsonResponse(500, { error: 'internal' }));
-      return;
-    }
-    send(res, jsonResponse(409, { error: 'a request with this Idempotency-Key is still being processed' }, { 'Retry-After': '1' }));
-  }
-
-  /** The simulated work; the resource exists from here on whatever happens to the client. */
-  async function create(op: Operation, tenant: string, body: Record<string, unknown>): Promise<StoredResponse> {
-    await sleep(latencyMs);
-    const item = op.build(body);
-    ledger.of(op).add(tenant, item);
-    const text = JSON.stringify(item);
-    return {
-      status: 201,
-      headers: { 'content-type': 'application/json', location: `${op.path}/${item.id}`, etag: `"${shortSha256(text)}"` },
-      body: text,
-    };
-  }
-
-  /** The request's key, refused (400) when absent, empty or longer than MAX_KEY_LENGTH. */
-  function checkedKey(req: IncomingMessage): string {
-    const key = readKey(req, keyHeader);
-    if (key === undefined) throw new HttpError(400, `missing ${keyHeader} header`);
-    if (key === '') throw new HttpError(400, `empty ${keyHeader} header`);
-    if (key.length > MAX_KEY_LENGTH) throw new HttpError(400, `${keyHeader} longer than ${MAX_KEY_LENGTH} characters`);
-    return key;
-  }
-
-  async function handleCreate(req: IncomingMessage, res: ServerResponse, op: Operation): Promise<void> {
-    const path = op.path;
-    // Set once this request owns the key; forget-on-disconnect needs it when the client hangs up.
-    let claim: PendingRecord | undefined;
-    let key: string | undefined;
-    let disconnected = false;
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      disconnected = true;
-      // The bug: a client that hangs up takes the key with it, though the order is still created.
-      if (mode === 'forget-on-disconnect' && key !== undefined && claim) store.release(key, claim);
-    });
-
-    const text = await readBody(req);
-    const tenant = tenantOf(req);
-    const rawKey = mode === 'no-idempotency' ? undefined : checkedKey(req);
-    const body = op.parse(text);
-
-    if (rawKey === undefined) {
-      send(res, await create(op, tenant, body));
-      return;
-    }
-    key = storeId(tenant, 'POST', path, rawKey);
-
-    const fingerprint = fingerprintOf('POST', path, body);
-    const existing = store.lookup(key);
-    if (existing && existing.fingerprint !== fingerprint) {
-      send(res, jsonResponse(422, { error: 'this Idempotency-Key was used with a different request' }));
-      return;
-    }
-    if (existing?.state === 'pending') return inFlight(res);
-    if (existing?.state === 'done') return replay(res, existing.response);
-
-    if (mode === 'race' && raceTurns === undefined) {
-      // The bug: nothing is claimed until the work is done, so every concurrent duplicate runs.
-      const own = await create(op, tenant, body);
-      const winner = store.lookup(key);
-      if (winner?.state === 'done' && winner.fingerprint === fingerprint) {
-        // Hide the duplicate: answer exactly what the first finisher answered.
-        send(res, winner.response);
-        return;
-      }
-      if (!winner) store.complete(key, fingerprint, own);
-      send(res, own);
-      return;
-    }
-
-    if (mode === 'race' && raceTurns !== undefined) {
-      // The bug: the lookup above and this reservation are separated by raceTurns event-loop turns.
-      for (let i = 0; i < raceTurns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    // In every other mode nothing has been awaited since the lookup: lookup+reserve is atomic.
-    const ownClaim = store.reserve(key, fingerprint);
-    claim = ownClaim;
-    if (mode === 'forget-on-disconnect' && disconnected) store.release(key, ownClaim);
-
-    let response: StoredResponse;
-    try {
-      response = await create(op, tenant, body);
-    } catch (err) {
-      store.release(key, ownClaim);
-      throw err;
-    }
-    // Stored even if the client already left, so its retry gets the replay
-    // (unless forget-on-disconnect released the claim, which makes this a no-op).
-    store.complete(key, fingerprint, response, ownClaim);
-    send(res, response);
-  }
-
-  /** A caller sees only its own tenant's resources, in the listing and by id. */
-  function handleGet(req: IncomingMessage, res: ServerResponse, op: Operation, url: URL): void {
-    const tenant = tenantOf(req);
-    const collection = ledger.of(op);
-    if (url.pathname === op.path) {
-      const items = collection.list(tenant, url.searchParams.get('ref'));
-      send(res, jsonResponse(200, { count: items.length, items }));
-      return;
-    }
-    const match = /^\/([^/]+)$/.exec(url.pathname.slice(op.path.length));
-    const id = match ? safeDecode(match[1]!) : undefined;
-    const item = id === undefined ? undefined : collection.find(tenant, id);
-    if (item) send(res, jsonResponse(200, item));
-    else send(res, jsonResponse(404, { error: `${op.noun} not found` }));
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://demo.invalid');
-    const op = OPERATIONS.find((o) => url.pathname.startsWith(o.path));
-    if (op && req.method === 'POST' && url.pathname === op.path) return handleCreate(req, res, op);
-    if (op && (req.method === 'GET' || req.method === 'HEAD')) return handleGet(req, res, op, url);
-    send(res, jsonResponse(404, { error: 'not found' }));
-  }
-
-  const server = createServer((req, res) => {
-    // A reset socket can surface as an error on either stream; the demo just moves on.
-    res.on('error', () => {});
-    req.on('error', () => {});
-    handle(req, res).catch((err: unknown) => {
-      // send() is a no-op when the client is already gone (e.g. it reset mid-body).
-      if (err instanceof HttpError) send(res, jsonResponse(err.status, { error: err.message }));
-      else send(res, jsonResponse(500, { error: 'internal' }));
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
+}
 
-  const sweeper = setInterval(() => store.sweep(), Math.max(ttlMs, 1000));
+function stop(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> {
+  const config = resolveOptions(options);
+  const { mode, host, ttlMs } = config;
+
+  // The order store is one, like a database behind every instance.
+  const ledger = new Ledger();
+  // early-expiry: the server keeps keys for a quarter of what it promises.
+  const newKeyStore = () => new KeyStore(mode === 'early-expiry' ? ttlMs / 4 : ttlMs);
+  const shared = newKeyStore();
+  const stores = Array.from({ length: config.instances }, () => shared);
+
+  const servers: Server[] = [];
+  try {
+    for (const [i, store] of stores.entries()) {
+      const server = createServer(demoHandler(config, ledger, store));
+      servers.push(server);
+      await listen(server, config.port === 0 ? 0 : config.port + i, host);
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => (s.listening ? stop(s) : undefined)));
+    throw err;
+  }
+
+  const sweeper = setInterval(() => new Set(stores).forEach((s) => s.sweep()), Math.max(ttlMs, 1000));
   sweeper.unref();
 
-  const port = (server.address() as AddressInfo).port;
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const urls = ports.map((p) => `http://${urlHost}:${p}`);
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${urlHost}:${port}`,
-    port,
+    url: urls[0]!,
+    urls,
+    port: ports[0]!,
     mode,
     orders: (tenant?: string) => ledger.orders.snapshot(tenant),
     refunds: (tenant?: string) => ledger.refunds.snapshot(tenant),
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         clearInterval(sweeper);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+        await Promise.all(servers.map(stop));
+      })();
       return closing;
     },
   };

@@ -1,5 +1,5 @@
 // A small HTTP client for the demo tests: real requests over 127.0.0.1, with
-// the tenant (a bearer token) and the key chosen per call.
+// the tenant (a bearer token), the key and the instance chosen per call.
 import type { TestContext } from 'node:test';
 import { startDemo, type DemoOptions, type DemoServer } from '../../src/demo/server.js';
 
@@ -15,6 +15,8 @@ export interface CallOptions {
   key?: string;
   /** Sent as `Authorization: Bearer <token>` when given: the tenant. */
   token?: string;
+  /** Which of the server's instances (urls) to call; default 0. */
+  instance?: number;
   headers?: Record<string, string>;
 }
 
@@ -24,6 +26,12 @@ export async function start(t: TestContext, options: DemoOptions = {}): Promise<
   return server;
 }
 
+function baseOf(server: DemoServer, instance = 0): string {
+  const url = server.urls[instance];
+  if (url === undefined) throw new Error(`the demo has no instance ${instance} (urls: ${server.urls.join(', ')})`);
+  return url;
+}
+
 export async function call(server: DemoServer, method: string, path: string, body: unknown, opts: CallOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -31,7 +39,7 @@ export async function call(server: DemoServer, method: string, path: string, bod
   if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const res = await fetch(server.url + path, init);
+  const res = await fetch(baseOf(server, opts.instance) + path, init);
   const text = await res.text();
   let json: unknown;
   try {
