@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { DEMO_MODES } from '../../src/demo/server.js';
 import { BIN, cli, ROOT } from '../helpers/harness.js';
 
 const SLOW = 60_000;
@@ -92,4 +93,14 @@ test('serve-demo: --instances must be a whole number of at least 1, and fit abov
     assert.match(r.stderr, pattern);
     assert.equal(r.stdout, '');
   }
+});
+
+test('serve-demo --help names every demo mode under --bug, in DEMO_MODES order', { timeout: SLOW }, async () => {
+  const r = await cli(['serve-demo', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  const bug = /--bug <mode>([\s\S]*?)\n\s*--port/.exec(r.stdout);
+  assert.ok(bug, r.stdout);
+  const listed = /:\s*([a-z0-9-]+(?:,\s+[a-z0-9-]+)*);/.exec(bug[1]!.replace(/\s+/g, ' '));
+  assert.ok(listed, bug[1]);
+  assert.deepEqual(listed[1]!.split(/,\s+/), DEMO_MODES.map((m) => m.mode));
 });
