@@ -69,8 +69,10 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
   }
 
   /** The request's key, refused (400) when absent, empty or longer than MAX_KEY_LENGTH. */
-  function checkedKey(req: IncomingMessage): string {
+  function checkedKey(req: IncomingMessage): string | undefined {
     const key = readKey(req, keyHeader);
+    // The bug (key-optional): no key means no idempotency instead of a refused request.
+    if (mode === 'key-optional' && (key === undefined || key === '')) return undefined;
     if (key === undefined) throw new HttpError(400, `missing ${keyHeader} header`);
     if (key === '') throw new HttpError(400, `empty ${keyHeader} header`);
     if (key.length > MAX_KEY_LENGTH) throw new HttpError(400, `${keyHeader} longer than ${MAX_KEY_LENGTH} characters`);

@@ -10,7 +10,8 @@ export type DemoMode =
   | 'replay-differs'
   | 'early-expiry'
   | 'forget-on-disconnect'
-  | 'conflict-500';
+  | 'conflict-500'
+  | 'key-optional';
 
 export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
@@ -21,6 +22,8 @@ export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'early-expiry', description: 'Forgets keys after a quarter of the advertised retention, so late retries create duplicates.' },
   { mode: 'forget-on-disconnect', description: 'Drops the key when the client disconnects mid-request, so the retry creates a second order.' },
   { mode: 'conflict-500', description: 'Answers an in-flight duplicate with 500 instead of 409.' },
+  // Trips only requests without a key; keyed requests are handled as in correct.
+  { mode: 'key-optional', description: 'Treats the key as optional: a POST without one (or with an empty one) is processed as a plain request, so its retries create duplicates.' },
 ];
 
 const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));

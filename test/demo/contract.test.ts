@@ -118,6 +118,7 @@ const BREAKS: Record<DemoMode, string[]> = {
   'early-expiry': [],
   'forget-on-disconnect': [],
   'conflict-500': ['409 in flight'],
+  'key-optional': ['no or empty key is 400'],
 };
 
 test('contract table: every break named is a check', () => {

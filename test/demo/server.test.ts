@@ -83,12 +83,19 @@ async function postThenReset(server: DemoServer, body: unknown, key: string): Pr
 
 const ORDER = { ref: 'r-1', sku: 'widget', qty: 2 };
 
-test('exports: DEMO_MODES lists every mode once with a description, isDemoMode agrees', () => {
+test('exports: DEMO_MODES lists every mode once, in order, with a description, isDemoMode agrees', () => {
   const names = DEMO_MODES.map((m) => m.mode);
-  assert.deepEqual(
-    [...names].sort(),
-    ['conflict-500', 'correct', 'early-expiry', 'forget-on-disconnect', 'ignore-body', 'no-idempotency', 'race', 'replay-differs'],
-  );
+  assert.deepEqual(names, [
+    'correct',
+    'no-idempotency',
+    'race',
+    'ignore-body',
+    'replay-differs',
+    'early-expiry',
+    'forget-on-disconnect',
+    'conflict-500',
+    'key-optional',
+  ]);
   for (const m of DEMO_MODES) {
     assert.ok(m.description.length > 10 && !m.description.includes('\n'));
     assert.equal(isDemoMode(m.mode), true);
