@@ -11,7 +11,8 @@ export type DemoMode =
   | 'early-expiry'
   | 'forget-on-disconnect'
   | 'conflict-500'
-  | 'key-optional';
+  | 'key-optional'
+  | 'long-key-500';
 
 export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
@@ -24,6 +25,8 @@ export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'conflict-500', description: 'Answers an in-flight duplicate with 500 instead of 409.' },
   // Trips only requests without a key; keyed requests are handled as in correct.
   { mode: 'key-optional', description: 'Treats the key as optional: a POST without one (or with an empty one) is processed as a plain request, so its retries create duplicates.' },
+  // Trips only keys over 255 characters.
+  { mode: 'long-key-500', description: 'Never checks the key length: a key over 255 characters crashes the key store, 500 instead of 400 (nothing is created).' },
 ];
 
 const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));

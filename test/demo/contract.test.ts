@@ -119,6 +119,7 @@ const BREAKS: Record<DemoMode, string[]> = {
   'forget-on-disconnect': [],
   'conflict-500': ['409 in flight'],
   'key-optional': ['no or empty key is 400'],
+  'long-key-500': ['a key over 255 characters is 400'],
 };
 
 test('contract table: every break named is a check', () => {

@@ -37,3 +37,31 @@ test('key-optional: over-long keys are still 400, payloads still validated, keye
   assert.equal(again.text, first.text);
   assert.equal(server.orders().length, 1);
 });
+
+test('long-key-500: a key over 255 characters → 500 {error: internal}, nothing created; correct: 400', async (t) => {
+  const buggy = await start(t, { bug: 'long-key-500', latencyMs: 0 });
+  const correct = await start(t, { latencyMs: 0 });
+  for (const key of ['k'.repeat(256), 'k'.repeat(4000)]) {
+    const order = await postOrder(buggy, ORDER, { key });
+    assert.equal(order.status, 500, String(key.length));
+    assert.deepEqual(order.json, { error: 'internal' });
+    assert.equal((await postRefund(buggy, { order: 'ord_x', amount: 1 }, { key })).status, 500);
+    assert.equal((await postOrder(correct, ORDER, { key })).status, 400);
+  }
+  assert.equal(buggy.orders().length + buggy.refunds().length, 0);
+  assert.equal(correct.orders().length, 0);
+});
+
+test('long-key-500: 255 characters, missing keys and refused payloads are answered as in correct', async (t) => {
+  const server = await start(t, { bug: 'long-key-500', latencyMs: 0 });
+  const first = await postOrder(server, ORDER, { key: 'k'.repeat(255) });
+  assert.equal(first.status, 201);
+  const again = await postOrder(server, ORDER, { key: 'k'.repeat(255) });
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.text, first.text);
+  assert.equal((await postOrder(server, ORDER)).status, 400);
+  assert.equal((await postOrder(server, ORDER, { key: '' })).status, 400);
+  // The crash is where the key is stored, so a refused payload is refused first.
+  assert.equal((await postOrder(server, { qty: 1 }, { key: 'k'.repeat(300) })).status, 400);
+  assert.equal(server.orders().length, 1);
+});
