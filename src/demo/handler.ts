@@ -5,7 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson, HttpError, jsonResponse, MAX_KEY_LENGTH, readBody, readKey, safeDecode, send, shortSha256, tenantOf } from './http.js';
-import type { KeyStore, PendingRecord, StoredResponse } from './key-store.js';
+import type { KeyRecord, KeyStore, PendingRecord, StoredResponse } from './key-store.js';
 import type { DemoMode } from './modes.js';
 import { OPERATIONS, type Ledger, type Operation, type Order } from './resources.js';
 
@@ -27,7 +27,17 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
    * caller nor another operation ever meets this request's record.
    */
   function storeId(tenant: string, method: string, path: string, key: string): string {
-    return JSON.stringify([tenant, method, path, key]);
+    // The bug (keys-shared-across-operations): the path is left out of the store key.
+    const operation = mode === 'keys-shared-across-operations' ? '*' : path;
+    return JSON.stringify([tenant, method, operation, key]);
+  }
+
+  /** Whether the record is for another request than this one (422). */
+  function mismatched(existing: KeyRecord, fingerprint: string, path: string): boolean {
+    // The bug (keys-shared-across-operations): a record stored by another operation is
+    // taken for this one's own, so it is replayed (or in flight), never a mismatch.
+    if (mode === 'keys-shared-across-operations' && existing.path !== path) return false;
+    return existing.fingerprint !== fingerprint;
   }
 
   function fingerprintOf(method: string, path: string, body: Record<string, unknown>): string {
@@ -106,7 +116,7 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
 
     const fingerprint = fingerprintOf('POST', path, body);
     const existing = store.lookup(key);
-    if (existing && existing.fingerprint !== fingerprint) {
+    if (existing && mismatched(existing, fingerprint, path)) {
       send(res, jsonResponse(422, { error: 'this Idempotency-Key was used with a different request' }));
       return;
     }
@@ -122,7 +132,7 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
         send(res, winner.response);
         return;
       }
-      if (!winner) store.complete(key, fingerprint, own);
+      if (!winner) store.complete(key, fingerprint, path, own);
       send(res, own);
       return;
     }
@@ -136,7 +146,7 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
       throw new Error(`key of ${rawKey.length} characters does not fit the key column`);
     }
     // In every other mode nothing has been awaited since the lookup: lookup+reserve is atomic.
-    const ownClaim = store.reserve(key, fingerprint);
+    const ownClaim = store.reserve(key, fingerprint, path);
     claim = ownClaim;
     if (mode === 'forget-on-disconnect' && disconnected) store.release(key, ownClaim);
 
@@ -149,7 +159,7 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
     }
     // Stored even if the client already left, so its retry gets the replay
     // (unless forget-on-disconnect released the claim, which makes this a no-op).
-    store.complete(key, fingerprint, response, ownClaim);
+    store.complete(key, fingerprint, path, response, ownClaim);
     send(res, response);
   }
 

@@ -11,11 +11,15 @@ export interface StoredResponse {
 export interface PendingRecord {
   state: 'pending';
   fingerprint: string;
+  /** The operation the key was used on, e.g. '/orders'. */
+  path: string;
 }
 
 export interface DoneRecord {
   state: 'done';
   fingerprint: string;
+  /** The operation the key was used on, e.g. '/orders'. */
+  path: string;
   response: StoredResponse;
   expiresAt: number;
 }
@@ -38,8 +42,8 @@ export class KeyStore {
   }
 
   /** Returns the claim; later calls pass it back so a stale request cannot clobber a newer owner. */
-  reserve(key: string, fingerprint: string): PendingRecord {
-    const claim: PendingRecord = { state: 'pending', fingerprint };
+  reserve(key: string, fingerprint: string, path: string): PendingRecord {
+    const claim: PendingRecord = { state: 'pending', fingerprint, path };
     this.records.set(key, claim);
     return claim;
   }
@@ -48,9 +52,9 @@ export class KeyStore {
    * Stores the response. With a claim, only if that claim still owns the key (it may have
    * been released or taken over meanwhile); without one, unconditionally.
    */
-  complete(key: string, fingerprint: string, response: StoredResponse, claim?: PendingRecord): boolean {
+  complete(key: string, fingerprint: string, path: string, response: StoredResponse, claim?: PendingRecord): boolean {
     if (claim && this.records.get(key) !== claim) return false;
-    this.records.set(key, { state: 'done', fingerprint, response, expiresAt: Date.now() + this.retentionMs });
+    this.records.set(key, { state: 'done', fingerprint, path, response, expiresAt: Date.now() + this.retentionMs });
     return true;
   }
 

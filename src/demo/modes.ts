@@ -12,7 +12,8 @@ export type DemoMode =
   | 'forget-on-disconnect'
   | 'conflict-500'
   | 'key-optional'
-  | 'long-key-500';
+  | 'long-key-500'
+  | 'keys-shared-across-operations';
 
 export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
@@ -27,6 +28,8 @@ export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'key-optional', description: 'Treats the key as optional: a POST without one (or with an empty one) is processed as a plain request, so its retries create duplicates.' },
   // Trips only keys over 255 characters.
   { mode: 'long-key-500', description: 'Never checks the key length: a key over 255 characters crashes the key store, 500 instead of 400 (nothing is created).' },
+  // Trips a key reused on another operation, done (replayed) or in flight (409 there).
+  { mode: 'keys-shared-across-operations', description: 'Stores keys without the path: a key first used on /orders replays that order on /refunds, and no refund is created.' },
 ];
 
 const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));

@@ -120,6 +120,7 @@ const BREAKS: Record<DemoMode, string[]> = {
   'conflict-500': ['409 in flight'],
   'key-optional': ['no or empty key is 400'],
   'long-key-500': ['a key over 255 characters is 400'],
+  'keys-shared-across-operations': ['keys are per operation'],
 };
 
 test('contract table: every break named is a check', () => {

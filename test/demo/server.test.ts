@@ -96,6 +96,7 @@ test('exports: DEMO_MODES lists every mode once, in order, with a description, i
     'conflict-500',
     'key-optional',
     'long-key-500',
+    'keys-shared-across-operations',
   ]);
   for (const m of DEMO_MODES) {
     assert.ok(m.description.length > 10 && !m.description.includes('\n'));

@@ -31,6 +31,7 @@ const EXPECTED: Record<DemoMode, { main: Record<string, string[] | string>; expi
   // The modes of issue 8 keep every contract these attacks check (their keys are valid, one tenant, one operation, one instance).
   'key-optional': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
   'long-key-500': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  'keys-shared-across-operations': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
 };
 
 // Expiry runs with short work, so the key-A retry (ttl − 200 ms after the send)
