@@ -27,9 +27,11 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
    * caller nor another operation ever meets this request's record.
    */
   function storeId(tenant: string, method: string, path: string, key: string): string {
+    // The bug (keys-shared-across-tenants): the tenant is left out of the store key.
+    const owner = mode === 'keys-shared-across-tenants' ? '*' : tenant;
     // The bug (keys-shared-across-operations): the path is left out of the store key.
     const operation = mode === 'keys-shared-across-operations' ? '*' : path;
-    return JSON.stringify([tenant, method, operation, key]);
+    return JSON.stringify([owner, method, operation, key]);
   }
 
   /** Whether the record is for another request than this one (422). */

@@ -13,7 +13,8 @@ export type DemoMode =
   | 'conflict-500'
   | 'key-optional'
   | 'long-key-500'
-  | 'keys-shared-across-operations';
+  | 'keys-shared-across-operations'
+  | 'keys-shared-across-tenants';
 
 export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
@@ -30,6 +31,8 @@ export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'long-key-500', description: 'Never checks the key length: a key over 255 characters crashes the key store, 500 instead of 400 (nothing is created).' },
   // Trips a key reused on another operation, done (replayed) or in flight (409 there).
   { mode: 'keys-shared-across-operations', description: 'Stores keys without the path: a key first used on /orders replays that order on /refunds, and no refund is created.' },
+  // Trips a key reused by another tenant: done (replayed), in flight (409) or with another payload (422).
+  { mode: 'keys-shared-across-tenants', description: "Stores keys without the tenant: another tenant's request with a used key gets the first tenant's order (a data leak) and nothing is created for it." },
 ];
 
 const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));

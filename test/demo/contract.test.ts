@@ -121,6 +121,7 @@ const BREAKS: Record<DemoMode, string[]> = {
   'key-optional': ['no or empty key is 400'],
   'long-key-500': ['a key over 255 characters is 400'],
   'keys-shared-across-operations': ['keys are per operation'],
+  'keys-shared-across-tenants': ['keys are per tenant'],
 };
 
 test('contract table: every break named is a check', () => {

@@ -2,7 +2,7 @@
 // against correct. Real HTTP over 127.0.0.1.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ORDER, postOrder, postRefund, start, type Reply } from './client.js';
+import { list, ORDER, postOrder, postRefund, start, type Reply } from './client.js';
 
 const REFUND = { order: 'ord_x', amount: 5, ref: 'rf-scope' };
 
@@ -68,4 +68,46 @@ test('keys-shared-across-operations: within one operation and across tenants it 
   assert.match(other.json.id, /^re_/);
   assert.equal(server.orders().length, 1);
   assert.equal(server.refunds('tenant-b').length, 1);
+});
+
+test('keys-shared-across-tenants: tenant B with tenant A\'s key gets A\'s order, nothing for B; another payload 422. correct: B\'s own order', async (t) => {
+  for (const mode of ['keys-shared-across-tenants', 'correct'] as const) {
+    const server = await start(t, { bug: mode, latencyMs: 0 });
+    const a = await postOrder(server, ORDER, { key: 'k-tenant', token: 'tenant-a' });
+    assert.equal(a.status, 201);
+    const b = await postOrder(server, ORDER, { key: 'k-tenant', token: 'tenant-b' });
+    assert.equal(b.status, 201, mode);
+    if (mode === 'correct') {
+      assert.notEqual(b.json.id, a.json.id);
+      assert.equal(b.headers.get('idempotent-replayed'), null);
+      assert.equal(server.orders('tenant-b').length, 1);
+    } else {
+      assert.equal(b.text, a.text, "A's order, leaked to B");
+      assert.equal(b.headers.get('idempotent-replayed'), 'true');
+      assert.equal(server.orders('tenant-b').length, 0);
+      assert.equal((await list(server, '/orders', { token: 'tenant-b' })).count, 0);
+      // Another payload under A's key: the usual 422, still nothing for B.
+      const c = await postOrder(server, { ...ORDER, qty: 4 }, { key: 'k-tenant', token: 'tenant-b' });
+      assert.equal(c.status, 422);
+      assert.equal(server.orders('tenant-b').length, 0);
+    }
+    assert.equal(server.orders('tenant-a').length, 1, mode);
+  }
+});
+
+test('keys-shared-across-tenants: refunds leak the same way; within one tenant, and across operations, it is correct', async (t) => {
+  const server = await start(t, { bug: 'keys-shared-across-tenants', latencyMs: 0 });
+  const a = await postRefund(server, REFUND, { key: 'k-r', token: 'tenant-a' });
+  const b = await postRefund(server, REFUND, { key: 'k-r', token: 'tenant-b' });
+  assert.equal(b.text, a.text);
+  assert.equal(server.refunds('tenant-b').length, 0);
+
+  const first = await postOrder(server, ORDER, { key: 'k-own', token: 'tenant-a' });
+  const again = await postOrder(server, ORDER, { key: 'k-own', token: 'tenant-a' });
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  const refund = await postRefund(server, REFUND, { key: 'k-own', token: 'tenant-a' });
+  assert.match(refund.json.id, /^re_/);
+  assert.equal(server.orders().length, 1);
+  assert.equal(server.refunds('tenant-a').length, 2);
 });
