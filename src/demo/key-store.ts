@@ -1,0 +1,72 @@
+// The demo's key store: what an Idempotency-Key has been used for, and the
+// response to replay. In memory; records expire lazily on lookup and in sweeps.
+
+/** A response exactly as first sent, so a replay can reproduce it byte for byte. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface PendingRecord {
+  state: 'pending';
+  fingerprint: string;
+  /** The operation the key was used on, e.g. '/orders'. */
+  path: string;
+}
+
+export interface DoneRecord {
+  state: 'done';
+  fingerprint: string;
+  /** The operation the key was used on, e.g. '/orders'. */
+  path: string;
+  response: StoredResponse;
+  expiresAt: number;
+}
+
+export type KeyRecord = PendingRecord | DoneRecord;
+
+export class KeyStore {
+  private readonly records = new Map<string, KeyRecord>();
+
+  constructor(private readonly retentionMs: number) {}
+
+  /** Expiry is checked here, lazily, so retention is exact no matter when the sweep runs. */
+  lookup(key: string): KeyRecord | undefined {
+    const record = this.records.get(key);
+    if (record?.state === 'done' && Date.now() >= record.expiresAt) {
+      this.records.delete(key);
+      return undefined;
+    }
+    return record;
+  }
+
+  /** Returns the claim; later calls pass it back so a stale request cannot clobber a newer owner. */
+  reserve(key: string, fingerprint: string, path: string): PendingRecord {
+    const claim: PendingRecord = { state: 'pending', fingerprint, path };
+    this.records.set(key, claim);
+    return claim;
+  }
+
+  /**
+   * Stores the response. With a claim, only if that claim still owns the key (it may have
+   * been released or taken over meanwhile); without one, unconditionally.
+   */
+  complete(key: string, fingerprint: string, path: string, response: StoredResponse, claim?: PendingRecord): boolean {
+    if (claim && this.records.get(key) !== claim) return false;
+    this.records.set(key, { state: 'done', fingerprint, path, response, expiresAt: Date.now() + this.retentionMs });
+    return true;
+  }
+
+  release(key: string, claim: PendingRecord): void {
+    if (this.records.get(key) === claim) this.records.delete(key);
+  }
+
+  /** Bounds memory for keys nobody asks about again. */
+  sweep(): void {
+    const now = Date.now();
+    for (const [key, record] of this.records) {
+      if (record.state === 'done' && now >= record.expiresAt) this.records.delete(key);
+    }
+  }
+}
