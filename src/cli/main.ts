@@ -46,7 +46,11 @@ function buildProgram(): Command {
     .option('--ttl <duration>', 'the retention the API documents (enables the expiry attack)')
     .option('--expect-mismatch <codes>', 'statuses allowed for the same key with another payload, e.g. 400 or 4xx')
     .option('--expect-in-flight <codes>', 'statuses allowed for a duplicate while the first runs, e.g. 409')
-    .option('--after-expiry <mode>', 'new | reject | replay | any');
+    .option('--after-expiry <mode>', 'new | reject | replay | any')
+    .option('--instance <url>', 'another instance of the same deployment; the requests of one key go round robin (repeatable)', collect)
+    .option('--tenant <header>', 'a principal, "Authorization: Bearer ..." (repeatable: the tenant attack needs two)', collect)
+    .option('--max-key-length <n>', 'the longest key the API accepts, or none (default 255)')
+    .option('--invalid <json>', 'JSON fields that make the request invalid, merged into --json (enables error-retry)');
   commonRunOptions(probe)
     .addHelpText('after', `\nExample:\n  npx idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
     .action(async (url: string, opts) => {
