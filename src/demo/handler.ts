@@ -117,6 +117,21 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
     key = storeId(tenant, 'POST', path, rawKey);
 
     const fingerprint = fingerprintOf('POST', path, body);
+    if (mode === 'expiry-burst-race') {
+      const stale = store.peek(key);
+      if (stale && store.isExpired(stale)) {
+        // The bug (expiry-burst-race): an expired record is handled in two steps. Deleting
+        // it is a store call of its own (here as slow as the work), and then this retry goes
+        // ahead without claiming the key; every concurrent retry that read the key before
+        // the delete landed does the same, so each creates an order.
+        await sleep(latencyMs);
+        store.release(key, stale);
+        const response = await create(op, tenant, body);
+        store.complete(key, fingerprint, path, response);
+        send(res, response);
+        return;
+      }
+    }
     const existing = store.lookup(key);
     if (existing && mismatched(existing, fingerprint, path)) {
       send(res, jsonResponse(422, { error: 'this Idempotency-Key was used with a different request' }));

@@ -34,11 +34,20 @@ export class KeyStore {
   /** Expiry is checked here, lazily, so retention is exact no matter when the sweep runs. */
   lookup(key: string): KeyRecord | undefined {
     const record = this.records.get(key);
-    if (record?.state === 'done' && Date.now() >= record.expiresAt) {
+    if (record && this.isExpired(record)) {
       this.records.delete(key);
       return undefined;
     }
     return record;
+  }
+
+  /** The record as stored, expired or not; lookup() is the correct read. */
+  peek(key: string): KeyRecord | undefined {
+    return this.records.get(key);
+  }
+
+  isExpired(record: KeyRecord, now = Date.now()): boolean {
+    return record.state === 'done' && now >= record.expiresAt;
   }
 
   /** Returns the claim; later calls pass it back so a stale request cannot clobber a newer owner. */
@@ -58,15 +67,20 @@ export class KeyStore {
     return true;
   }
 
-  release(key: string, claim: PendingRecord): void {
-    if (this.records.get(key) === claim) this.records.delete(key);
+  /** Deletes the record if it is still the one stored (a claim, or a record read earlier). */
+  release(key: string, record: KeyRecord): void {
+    if (this.records.get(key) === record) this.records.delete(key);
   }
 
-  /** Bounds memory for keys nobody asks about again. */
-  sweep(): void {
+  /**
+   * Bounds memory for keys nobody asks about again: drops records expired at
+   * least graceMs ago. Never sooner, so whatever reads an expired record right
+   * after its expiry (expiry-burst-race's retries) meets it whenever the sweep runs.
+   */
+  sweep(graceMs: number): void {
     const now = Date.now();
     for (const [key, record] of this.records) {
-      if (record.state === 'done' && now >= record.expiresAt) this.records.delete(key);
+      if (this.isExpired(record, now - graceMs)) this.records.delete(key);
     }
   }
 }

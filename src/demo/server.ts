@@ -118,7 +118,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     throw err;
   }
 
-  const sweeper = setInterval(() => new Set(stores).forEach((s) => s.sweep()), Math.max(ttlMs, 1000));
+  const sweepEveryMs = Math.max(ttlMs, 1000);
+  const sweeper = setInterval(() => new Set(stores).forEach((s) => s.sweep(sweepEveryMs)), sweepEveryMs);
   sweeper.unref();
 
   const ports = servers.map((s) => (s.address() as AddressInfo).port);

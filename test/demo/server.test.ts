@@ -98,6 +98,7 @@ test('exports: DEMO_MODES lists every mode once, in order, with a description, i
     'long-key-500',
     'keys-shared-across-operations',
     'keys-shared-across-tenants',
+    'expiry-burst-race',
   ]);
   for (const m of DEMO_MODES) {
     assert.ok(m.description.length > 10 && !m.description.includes('\n'));
