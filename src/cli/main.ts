@@ -9,7 +9,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 // Kept here, not imported, so --help loads nothing but commander.
 const PRESET_LIST = 'ietf (default), stripe, brandur, express-idempotency, node-idempotency, paypal';
 // The ids of DEMO_MODES in src/demo/modes.ts, in its order (test/demo/serve-demo.test.ts checks).
-const DEMO_MODE_LIST = 'correct, no-idempotency, race, ignore-body, replay-differs, early-expiry, forget-on-disconnect, conflict-500, key-optional, long-key-500, keys-shared-across-operations, keys-shared-across-tenants, expiry-burst-race';
+const DEMO_MODE_LIST = 'correct, no-idempotency, race, ignore-body, replay-differs, early-expiry, forget-on-disconnect, conflict-500, key-optional, long-key-500, keys-shared-across-operations, keys-shared-across-tenants, expiry-burst-race, locked-after-error';
 
 function buildProgram(): Command {
   const program = new Command('idemchaos')

@@ -10,9 +10,12 @@ export interface StoredResponse {
 
 export interface PendingRecord {
   state: 'pending';
-  fingerprint: string;
+  /** undefined for a lock taken before the request was read (locked-after-error). */
+  fingerprint: string | undefined;
   /** The operation the key was used on, e.g. '/orders'. */
   path: string;
+  /** Only a lock expires; a claim lasts until its work completes or releases it. */
+  expiresAt?: number;
 }
 
 export interface DoneRecord {
@@ -47,7 +50,7 @@ export class KeyStore {
   }
 
   isExpired(record: KeyRecord, now = Date.now()): boolean {
-    return record.state === 'done' && now >= record.expiresAt;
+    return record.expiresAt !== undefined && now >= record.expiresAt;
   }
 
   /** Returns the claim; later calls pass it back so a stale request cannot clobber a newer owner. */
@@ -55,6 +58,13 @@ export class KeyStore {
     const claim: PendingRecord = { state: 'pending', fingerprint, path };
     this.records.set(key, claim);
     return claim;
+  }
+
+  /** A claim with no fingerprint, held for lockMs unless a reserve() replaces it. */
+  lock(key: string, path: string, lockMs: number): PendingRecord {
+    const lock: PendingRecord = { state: 'pending', fingerprint: undefined, path, expiresAt: Date.now() + lockMs };
+    this.records.set(key, lock);
+    return lock;
   }
 
   /**

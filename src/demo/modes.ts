@@ -15,7 +15,8 @@ export type DemoMode =
   | 'long-key-500'
   | 'keys-shared-across-operations'
   | 'keys-shared-across-tenants'
-  | 'expiry-burst-race';
+  | 'expiry-burst-race'
+  | 'locked-after-error';
 
 export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
@@ -36,6 +37,8 @@ export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'keys-shared-across-tenants', description: "Stores keys without the tenant: another tenant's request with a used key gets the first tenant's order (a data leak) and nothing is created for it." },
   // Trips only retries of an expired key; a lone retry after expiry is a new order, as in correct.
   { mode: 'expiry-burst-race', description: 'Handles an expired key in two steps (delete, then proceed without claiming it), so concurrent retries right after expiry all create orders.' },
+  // Trips only a key whose first request was refused: the refused request repeated gets 409 too, not 400.
+  { mode: 'locked-after-error', description: 'Locks the key before validating the payload and never unlocks it when validation fails: the corrected request gets 409 until the ttl ends.' },
 ];
 
 const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));

@@ -99,6 +99,7 @@ test('exports: DEMO_MODES lists every mode once, in order, with a description, i
     'keys-shared-across-operations',
     'keys-shared-across-tenants',
     'expiry-burst-race',
+    'locked-after-error',
   ]);
   for (const m of DEMO_MODES) {
     assert.ok(m.description.length > 10 && !m.description.includes('\n'));
