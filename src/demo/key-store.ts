@@ -84,8 +84,9 @@ export class KeyStore {
 
   /**
    * Bounds memory for keys nobody asks about again: drops records expired at
-   * least graceMs ago. Never sooner, so whatever reads an expired record right
-   * after its expiry (expiry-burst-race's retries) meets it whenever the sweep runs.
+   * least graceMs ago, never sooner, so a read within graceMs of the expiry still
+   * meets the expired record whenever the sweep runs (expiry-burst-race's
+   * two-step handling needs it; lookup() hides it from every other mode).
    */
   sweep(graceMs: number): void {
     const now = Date.now();
