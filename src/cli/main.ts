@@ -9,7 +9,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 // Kept here, not imported, so --help loads nothing but commander.
 const PRESET_LIST = 'ietf (default), stripe, adyen, brandur, express-idempotency, node-idempotency, paypal';
 // The ids of DEMO_MODES in src/demo/modes.ts, in its order (test/demo/serve-demo.test.ts checks).
-const DEMO_MODE_LIST = 'correct, no-idempotency, race, ignore-body, replay-differs, early-expiry, forget-on-disconnect, conflict-500, key-optional, long-key-500, keys-shared-across-operations, keys-shared-across-tenants';
+const DEMO_MODE_LIST = 'correct, no-idempotency, race, ignore-body, replay-differs, early-expiry, forget-on-disconnect, conflict-500, key-optional, long-key-500, keys-shared-across-operations, keys-shared-across-tenants, expiry-burst-race, locked-after-error, per-instance-store';
 
 function buildProgram(): Command {
   const program = new Command('idemchaos')
@@ -116,7 +116,7 @@ function buildProgram(): Command {
     .description('start the embedded demo API on its own, to try scenarios by hand')
     .option('--bug <mode>', `the bug to simulate (correct when absent): ${DEMO_MODE_LIST}; \`idemchaos demo\` describes each`, 'correct')
     .option('--port <n>', 'port to listen on (random when absent; with --instances, instance i takes port + i)', '0')
-    .option('--instances <n>', 'how many instances to start, each on its own port, sharing one order store and one key store', '1')
+    .option('--instances <n>', 'how many instances to start, each on its own port, sharing one order store and one key store (--bug per-instance-store: a key store each)', '1')
     .option('--latency <duration>', 'simulated work per created order', '50ms')
     .option('--ttl <duration>', 'how long keys are kept', '2s')
     .action(async (opts) => {

@@ -20,7 +20,7 @@ export interface DemoConfig {
 }
 
 export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore): RequestListener {
-  const { mode, latencyMs, raceTurns, keyHeader } = config;
+  const { mode, latencyMs, ttlMs, raceTurns, keyHeader } = config;
 
   /**
    * Where a key is stored: per tenant, method, path and key, so neither another
@@ -39,7 +39,8 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
     // The bug (keys-shared-across-operations): a record stored by another operation is
     // taken for this one's own, so it is replayed (or in flight), never a mismatch.
     if (mode === 'keys-shared-across-operations' && existing.path !== path) return false;
-    return existing.fingerprint !== fingerprint;
+    // A lock (locked-after-error) knows no payload: it is only ever in flight.
+    return existing.fingerprint !== undefined && existing.fingerprint !== fingerprint;
   }
 
   function fingerprintOf(method: string, path: string, body: Record<string, unknown>): string {
@@ -108,6 +109,16 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
     const text = await readBody(req);
     const tenant = tenantOf(req);
     const rawKey = mode === 'no-idempotency' ? undefined : checkedKey(req);
+    let lock: PendingRecord | undefined;
+    if (mode === 'locked-after-error' && rawKey !== undefined) {
+      // The bug (locked-after-error): the key is locked before the payload is validated,
+      // and a request that fails validation never releases it: until the lock expires
+      // (after the ttl) every request with that key, refused or corrected, gets 409.
+      const id = storeId(tenant, 'POST', path, rawKey);
+      const held = store.lookup(id);
+      if (held?.state === 'pending' && held.fingerprint === undefined) return inFlight(res);
+      if (held === undefined) lock = store.lock(id, path, ttlMs);
+    }
     const body = op.parse(text);
 
     if (rawKey === undefined) {
@@ -117,7 +128,24 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
     key = storeId(tenant, 'POST', path, rawKey);
 
     const fingerprint = fingerprintOf('POST', path, body);
-    const existing = store.lookup(key);
+    if (mode === 'expiry-burst-race') {
+      const stale = store.peek(key);
+      if (stale && store.isExpired(stale)) {
+        // The bug (expiry-burst-race): an expired record is handled in two steps. Deleting
+        // it is a store call of its own (here as slow as the work), and then this retry goes
+        // ahead without claiming the key; every concurrent retry that read the key before
+        // the delete landed does the same, so each creates an order.
+        await sleep(latencyMs);
+        store.release(key, stale);
+        const response = await create(op, tenant, body);
+        store.complete(key, fingerprint, path, response);
+        send(res, response);
+        return;
+      }
+    }
+    // A lock this request took is its own: the reservation below replaces it.
+    const found = store.lookup(key);
+    const existing = found === lock ? undefined : found;
     if (existing && mismatched(existing, fingerprint, path)) {
       send(res, jsonResponse(422, { error: 'this Idempotency-Key was used with a different request' }));
       return;

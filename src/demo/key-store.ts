@@ -10,9 +10,12 @@ export interface StoredResponse {
 
 export interface PendingRecord {
   state: 'pending';
-  fingerprint: string;
+  /** undefined for a lock taken before the request was read (locked-after-error). */
+  fingerprint: string | undefined;
   /** The operation the key was used on, e.g. '/orders'. */
   path: string;
+  /** Only a lock expires; a claim lasts until its work completes or releases it. */
+  expiresAt?: number;
 }
 
 export interface DoneRecord {
@@ -34,11 +37,20 @@ export class KeyStore {
   /** Expiry is checked here, lazily, so retention is exact no matter when the sweep runs. */
   lookup(key: string): KeyRecord | undefined {
     const record = this.records.get(key);
-    if (record?.state === 'done' && Date.now() >= record.expiresAt) {
+    if (record && this.isExpired(record)) {
       this.records.delete(key);
       return undefined;
     }
     return record;
+  }
+
+  /** The record as stored, expired or not; lookup() is the correct read. */
+  peek(key: string): KeyRecord | undefined {
+    return this.records.get(key);
+  }
+
+  isExpired(record: KeyRecord, now = Date.now()): boolean {
+    return record.expiresAt !== undefined && now >= record.expiresAt;
   }
 
   /** Returns the claim; later calls pass it back so a stale request cannot clobber a newer owner. */
@@ -46,6 +58,13 @@ export class KeyStore {
     const claim: PendingRecord = { state: 'pending', fingerprint, path };
     this.records.set(key, claim);
     return claim;
+  }
+
+  /** A claim with no fingerprint, held for lockMs unless a reserve() replaces it. */
+  lock(key: string, path: string, lockMs: number): PendingRecord {
+    const lock: PendingRecord = { state: 'pending', fingerprint: undefined, path, expiresAt: Date.now() + lockMs };
+    this.records.set(key, lock);
+    return lock;
   }
 
   /**
@@ -58,15 +77,21 @@ export class KeyStore {
     return true;
   }
 
-  release(key: string, claim: PendingRecord): void {
-    if (this.records.get(key) === claim) this.records.delete(key);
+  /** Deletes the record if it is still the one stored (a claim, or a record read earlier). */
+  release(key: string, record: KeyRecord): void {
+    if (this.records.get(key) === record) this.records.delete(key);
   }
 
-  /** Bounds memory for keys nobody asks about again. */
-  sweep(): void {
+  /**
+   * Bounds memory for keys nobody asks about again: drops records expired at
+   * least graceMs ago, never sooner, so a read within graceMs of the expiry still
+   * meets the expired record whenever the sweep runs (expiry-burst-race's
+   * two-step handling needs it; lookup() hides it from every other mode).
+   */
+  sweep(graceMs: number): void {
     const now = Date.now();
     for (const [key, record] of this.records) {
-      if (record.state === 'done' && now >= record.expiresAt) this.records.delete(key);
+      if (this.isExpired(record, now - graceMs)) this.records.delete(key);
     }
   }
 }

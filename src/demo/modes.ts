@@ -14,7 +14,10 @@ export type DemoMode =
   | 'key-optional'
   | 'long-key-500'
   | 'keys-shared-across-operations'
-  | 'keys-shared-across-tenants';
+  | 'keys-shared-across-tenants'
+  | 'expiry-burst-race'
+  | 'locked-after-error'
+  | 'per-instance-store';
 
 export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'correct', description: 'Follows the Idempotency-Key draft: atomic reservation, 409 in flight, 422 on changed payload, exact replays.' },
@@ -33,6 +36,12 @@ export const DEMO_MODES: readonly { mode: DemoMode; description: string }[] = [
   { mode: 'keys-shared-across-operations', description: 'Stores keys without the path: a key first used on /orders replays that order on /refunds, and no refund is created.' },
   // Trips a key reused by another tenant: done (replayed), in flight (409) or with another payload (422).
   { mode: 'keys-shared-across-tenants', description: "Stores keys without the tenant: another tenant's request with a used key gets the first tenant's order (a data leak) and nothing is created for it." },
+  // Trips only retries of an expired key; a lone retry after expiry is a new order, as in correct.
+  { mode: 'expiry-burst-race', description: 'Handles an expired key in two steps (delete, then proceed without claiming it), so concurrent retries right after expiry all create orders.' },
+  // Trips only a key whose first request was refused: the refused request repeated gets 409 too, not 400.
+  { mode: 'locked-after-error', description: 'Locks the key before validating the payload and never unlocks it when validation fails: the corrected request gets 409 until the ttl ends.' },
+  // Trips every retry that lands on another instance (replays, in-flight duplicates, changed payloads alike); with one instance it is correct.
+  { mode: 'per-instance-store', description: 'Keeps a key store per instance (the orders stay shared): a retry that lands on another instance creates a second order.' },
 ];
 
 const MODE_NAMES: ReadonlySet<string> = new Set(DEMO_MODES.map((m) => m.mode));

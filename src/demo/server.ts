@@ -25,7 +25,7 @@ export interface DemoOptions {
   host?: string;
   /** Default 0: a random free port for each instance; else instance i listens on port + i. */
   port?: number;
-  /** How many instances listen, each on its own port, sharing one order store (and one key store unless the mode says otherwise); default 1. */
+  /** How many instances listen, each on its own port, sharing one order store and one key store (per-instance-store: a key store each); default 1. */
   instances?: number;
   /** Simulated work per create, default 50 ms. */
   latencyMs?: number;
@@ -104,7 +104,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   // early-expiry: the server keeps keys for a quarter of what it promises.
   const newKeyStore = () => new KeyStore(mode === 'early-expiry' ? ttlMs / 4 : ttlMs);
   const shared = newKeyStore();
-  const stores = Array.from({ length: config.instances }, () => shared);
+  // The bug (per-instance-store): each instance keeps its keys in its own memory, like
+  // in-memory key caches behind a load balancer, while the orders stay in the one database.
+  const stores = Array.from({ length: config.instances }, () => (mode === 'per-instance-store' ? newKeyStore() : shared));
 
   const servers: Server[] = [];
   try {
@@ -118,7 +120,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
     throw err;
   }
 
-  const sweeper = setInterval(() => new Set(stores).forEach((s) => s.sweep()), Math.max(ttlMs, 1000));
+  const sweepEveryMs = Math.max(ttlMs, 1000);
+  const sweeper = setInterval(() => new Set(stores).forEach((s) => s.sweep(sweepEveryMs)), sweepEveryMs);
   sweeper.unref();
 
   const ports = servers.map((s) => (s.address() as AddressInfo).port);

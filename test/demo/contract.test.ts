@@ -122,6 +122,9 @@ const BREAKS: Record<DemoMode, string[]> = {
   'long-key-500': ['a key over 255 characters is 400'],
   'keys-shared-across-operations': ['keys are per operation'],
   'keys-shared-across-tenants': ['keys are per tenant'],
+  'expiry-burst-race': [],
+  'locked-after-error': ['a refused payload leaves its key free'],
+  'per-instance-store': ['a retry on another instance replays'],
 };
 
 test('contract table: every break named is a check', () => {

@@ -38,3 +38,28 @@ test('correct: five concurrent retries right after expiry create one new order; 
   assert.equal(later.text, fresh.text);
   assert.equal(server.orders().length, 2);
 });
+
+test('expiry-burst-race: five concurrent retries right after expiry create five new orders', async (t) => {
+  const { server, original, retries } = await burstAfterExpiry(t, { bug: 'expiry-burst-race' });
+  for (const r of retries) assert.ok(isNew(r, original), `${r.status} ${r.headers.get('idempotent-replayed')} ${r.text}`);
+  assert.equal(new Set(retries.map((r) => r.json.id)).size, 5);
+  assert.equal(server.orders().length, 6, 'the original and five new orders');
+  // Afterwards the key holds one of them again: a later retry replays it.
+  const later = await postOrder(server, ORDER, { key: 'k-expired' });
+  assert.equal(later.headers.get('idempotent-replayed'), 'true');
+  assert.ok(retries.some((r) => r.text === later.text));
+  assert.equal(server.orders().length, 6);
+});
+
+test('expiry-burst-race: outside expiry it is correct: a burst on a fresh key is one order, a lone retry after expiry one more', async (t) => {
+  const server = await start(t, { bug: 'expiry-burst-race', latencyMs: LATENCY_MS, ttlMs: TTL_MS });
+  const first = await burst(5, () => postOrder(server, ORDER, { key: 'k-fresh' }));
+  assert.deepEqual(first.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
+  assert.equal(server.orders().length, 1);
+  const replay = await postOrder(server, ORDER, { key: 'k-fresh' });
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  await sleep(TTL_MS + 300);
+  const original = first.find((r) => r.status === 201)!;
+  assert.ok(isNew(await postOrder(server, ORDER, { key: 'k-fresh' }), original));
+  assert.equal(server.orders().length, 2);
+});

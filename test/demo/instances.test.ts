@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import { DEMO_MODES, startDemo } from '../../src/demo/server.js';
-import { burst, list, ORDER, postOrder, start, statuses } from './client.js';
+import { burst, list, ORDER, postOrder, postRefund, start, statuses } from './client.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,8 +90,8 @@ test('correct on 2 instances: a duplicate on the other instance while the first 
   assert.equal(server.orders().length, 1);
 });
 
-test('every mode but no-idempotency shares its key store across instances', async (t) => {
-  const modes = DEMO_MODES.map((m) => m.mode).filter((m) => m !== 'no-idempotency');
+test('every mode but no-idempotency and per-instance-store shares its key store across instances', async (t) => {
+  const modes = DEMO_MODES.map((m) => m.mode).filter((m) => m !== 'no-idempotency' && m !== 'per-instance-store');
   for (const mode of modes) {
     const server = await start(t, { bug: mode, instances: 2, latencyMs: 0, ttlMs: 4000 });
     const first = await postOrder(server, ORDER, { key: 'k-shared' });
@@ -101,4 +101,47 @@ test('every mode but no-idempotency shares its key store across instances', asyn
     assert.equal(retry.json.id, first.json.id, mode);
     assert.equal(server.orders().length, 1, mode);
   }
+});
+
+test('per-instance-store on 2 instances: K on instance 1, then K on instance 2 → two orders; correct → one', async (t) => {
+  for (const [mode, expected] of [['per-instance-store', 2], ['correct', 1]] as const) {
+    const server = await start(t, { bug: mode, instances: 2, latencyMs: 0 });
+    const first = await postOrder(server, ORDER, { key: 'k-lb', instance: 0 });
+    const second = await postOrder(server, ORDER, { key: 'k-lb', instance: 1 });
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 201);
+    assert.equal(server.orders().length, expected, mode);
+    // The orders are one store: both instances list the same orders.
+    for (const instance of [0, 1]) assert.equal((await list(server, '/orders', { ref: ORDER.ref, instance })).count, expected, `${mode} instance ${instance}`);
+    if (mode === 'per-instance-store') {
+      assert.equal(second.headers.get('idempotent-replayed'), null);
+      assert.notEqual(second.json.id, first.json.id);
+      // Each instance replays its own.
+      assert.equal((await postOrder(server, ORDER, { key: 'k-lb', instance: 0 })).text, first.text);
+      assert.equal((await postOrder(server, ORDER, { key: 'k-lb', instance: 1 })).text, second.text);
+      assert.equal(server.orders().length, 2);
+    }
+  }
+});
+
+test('per-instance-store: duplicates in flight on two instances both run; refunds likewise', async (t) => {
+  const server = await start(t, { bug: 'per-instance-store', instances: 2, latencyMs: 300 });
+  let i = 0;
+  const replies = await burst(2, () => postOrder(server, ORDER, { key: 'k-flight', instance: i++ }));
+  assert.deepEqual(statuses(replies), [201, 201]);
+  assert.equal(server.orders().length, 2);
+  await postRefund(server, { order: 'ord_x', amount: 2 }, { key: 'k-refund', instance: 0 });
+  await postRefund(server, { order: 'ord_x', amount: 2 }, { key: 'k-refund', instance: 1 });
+  assert.equal(server.refunds().length, 2);
+});
+
+test('per-instance-store on one instance behaves as correct: replay, 409 in flight', async (t) => {
+  const server = await start(t, { bug: 'per-instance-store', latencyMs: 300 });
+  const replies = await burst(2, () => postOrder(server, ORDER, { key: 'k-one' }));
+  assert.deepEqual(statuses(replies), [201, 409]);
+  const first = replies.find((r) => r.status === 201)!;
+  const again = await postOrder(server, ORDER, { key: 'k-one' });
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.text, first.text);
+  assert.equal(server.orders().length, 1);
 });

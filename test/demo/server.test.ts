@@ -98,6 +98,9 @@ test('exports: DEMO_MODES lists every mode once, in order, with a description, i
     'long-key-500',
     'keys-shared-across-operations',
     'keys-shared-across-tenants',
+    'expiry-burst-race',
+    'locked-after-error',
+    'per-instance-store',
   ]);
   for (const m of DEMO_MODES) {
     assert.ok(m.description.length > 10 && !m.description.includes('\n'));
