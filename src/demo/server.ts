@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { demoOpenApi } from './openapi.js';
 
 export type DemoMode =
   | 'correct'
@@ -372,12 +373,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
     if (req.method === 'POST' && url.pathname === '/orders') return handleCreate(req, res, url.pathname);
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname === '/openapi.json') {
+      // The retention it states is the one clients are promised (early-expiry breaks that promise).
+      return send(res, jsonResponse(200, demoOpenApi({ url: baseUrl, ttlMs })));
+    }
     if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname.startsWith('/orders')) {
       return handleGet(res, url);
     }
     send(res, jsonResponse(404, { error: 'not found' }));
   }
 
+  /** Set once listening; /openapi.json names it as the server. */
+  let baseUrl = '';
   const server = createServer((req, res) => {
     // A reset socket can surface as an error on either stream; the demo just moves on.
     res.on('error', () => {});
@@ -402,10 +409,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
 
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${urlHost}:${port}`;
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: baseUrl,
     port,
     mode,
     orders: () => orders.map((o) => ({ ...o })),
