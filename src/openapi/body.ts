@@ -100,6 +100,10 @@ function fitsString(schema: Schema, value: string): boolean {
 
 function carrierOf(field: string, schema: Schema, required: boolean, root: Raw): Carrier | undefined {
   if (schema.readOnly === true) return undefined;
+  // A required field the document gives an example for (`charge: ch_123`, `eventType: user.signup`)
+  // most likely names something that must exist: the run id there would make the request fail.
+  const documented = schema.example !== undefined || (Array.isArray(schema.examples) && schema.examples.length > 0);
+  if (required && documented && !REFERENCE_NAMES.slice(0, 2).some((re) => re.test(field))) return undefined;
   const types = typesOf(schema, root);
   const format = typeof schema.format === 'string' ? schema.format.toLowerCase() : undefined;
   if (types.has('string') || (types.size === 0 && !schema.properties && !schema.items)) {
@@ -109,7 +113,9 @@ function carrierOf(field: string, schema: Schema, required: boolean, root: Raw):
   }
   if (types.has('array')) {
     const items = resolve(schema.items, root);
-    if (items && typesOf(items, root).has('string') && fitsString(items, RUN_ID_SAMPLE) && !items.format) return { field, shape: 'list', required, schema };
+    // Only lists that tag the resource (channels, tags, labels): a run id in `expand` or `scopes` would change the request's meaning.
+    const tags = /channel|tag|label|categor|keyword|group|reference/i.test(field);
+    if (tags && items && typesOf(items, root).has('string') && fitsString(items, RUN_ID_SAMPLE) && !items.format) return { field, shape: 'list', required, schema };
     return undefined;
   }
   if (types.has('object') && /metadata|labels|tags|attributes/i.test(field)) {

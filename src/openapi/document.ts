@@ -131,7 +131,9 @@ function locate(message: string, deref: Raw | undefined, root: Raw, loc: Locator
   if (!path) return { message: headline, place: { line: 1, col: 1 } };
   const within = deepestWritten(root, path);
   const where = within.length === path.length ? '' : ` (at ${displayPath(path)}, reached through the $ref here)`;
-  return { message: `${headline.replace(/\s+$/, '')}${where}`, place: loc.value(within) };
+  const last = path[path.length - 1];
+  const which = /(UNEVALUATED|ADDITIONAL) PROPERT/i.test(headline) && typeof last === 'string' ? `: '${last}' is not allowed here` : '';
+  return { message: `${headline.replace(/\s+$/, '')}${which}${where}`, place: which ? loc.key(within) : loc.value(within) };
 }
 
 /** The JSON path of the value (or member) that starts on each line of JSON.stringify(value, null, 2). */

@@ -116,7 +116,7 @@ function keyHeaderOf(op: ApiOperation, presetHeader: string, extension: Record<s
   }
   const near = op.parameters.find((p) => p.in === 'header' && /idempoten/i.test(p.name));
   if (near) return { name: near.name, param: near, from: `the operation's header parameter${near.ref ? ` (${near.ref})` : ''}` };
-  return { name: presetHeader, from: "the preset's: the document declares no key header for this operation" };
+  return { name: presetHeader, from: "the preset's key header: the document declares none for this operation" };
 }
 
 /** `POST /orders` (method case-insensitive, a trailing slash either way) or a usage error with a suggestion. */
