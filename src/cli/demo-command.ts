@@ -140,7 +140,7 @@ export async function serveDemoCommand(flags: { bug: string; port: string; laten
   }
   const server = await startDemo({ bug: flags.bug, port, latencyMs, ttlMs, instances });
   const description = DEMO_MODES.find((m) => m.mode === flags.bug)!.description;
-  process.stdout.write(`demo orders API (${flags.bug}: ${description})\nlistening on ${server.urls.join(', ')}  (Ctrl-C to stop)\n`);
+  process.stdout.write(`demo orders API (${flags.bug}: ${description})\nlistening on ${server.urls.join(', ')}  (Ctrl-C to stop)\nits OpenAPI description: ${server.url}/openapi.json  (idemchaos init --from it)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

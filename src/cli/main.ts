@@ -74,9 +74,15 @@ function buildProgram(): Command {
 
   program
     .command('init')
-    .description('write a commented starter scenario (default idemchaos.yaml)')
-    .argument('[file]', 'where to write it')
-    .option('--force', 'overwrite an existing file')
+    .description('write a commented starter scenario (default idemchaos.yaml), or with --from one per operation of an OpenAPI document')
+    .argument('[file]', 'where to write the starter')
+    .option('--from <openapi>', 'an OpenAPI 3.0/3.1 or Swagger 2.0 document (YAML or JSON): one scenario per operation that declares the key')
+    .option('--out <dir>', 'with --from: the folder to write to (default scenarios/)')
+    .option('--operation <"METHOD /path">', 'with --from: take this operation too, e.g. "POST /orders" (repeatable)', collect)
+    .option('--all-posts', 'with --from: take every POST, for APIs that accept a key on every POST without declaring it')
+    .option('--preset <name>', `with --from: contract preset (its key header selects operations): ${PRESET_LIST}`)
+    .option('--force', 'overwrite existing files')
+    .addHelpText('after', '\nExample:\n  npx idemchaos init --from openapi.yaml --out scenarios/ && npx idemchaos validate scenarios/')
     .action(async (file: string | undefined, opts) => {
       const { initCommand } = await import('./scenario-commands.js');
       process.exitCode = await initCommand(file, opts);

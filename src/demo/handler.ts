@@ -15,12 +15,18 @@ export interface DemoConfig {
   latencyMs: number;
   ttlMs: number;
   raceTurns: number | undefined;
+  /** How long an orphaned lock lasts (locked-after-error). */
+  lockMs: number;
   /** Lower case. */
   keyHeader: string;
 }
 
-export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore): RequestListener {
-  const { mode, latencyMs, ttlMs, raceTurns, keyHeader } = config;
+/** How long an orphaned in-progress lock lasts (locked-after-error): past idemchaos's 10 s in-flight bound. */
+export const ORPHANED_LOCK_MS = 15_000;
+
+/** `openApi`: the demo's own OpenAPI description, served at /openapi.json. */
+export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore, openApi: () => unknown): RequestListener {
+  const { mode, latencyMs, ttlMs, raceTurns, keyHeader, lockMs } = config;
 
   /**
    * Where a key is stored: per tenant, method, path and key, so neither another
@@ -113,11 +119,13 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
     if (mode === 'locked-after-error' && rawKey !== undefined) {
       // The bug (locked-after-error): the key is locked before the payload is validated,
       // and a request that fails validation never releases it: until the lock expires
-      // (after the ttl) every request with that key, refused or corrected, gets 409.
+      // every request with that key, refused or corrected, gets 409. Like real
+      // in-progress locks (Brandur's 90 s), it outlives a short key ttl: lockMs,
+      // by default longer than a client's bounded wait for "in flight".
       const id = storeId(tenant, 'POST', path, rawKey);
       const held = store.lookup(id);
       if (held?.state === 'pending' && held.fingerprint === undefined) return inFlight(res);
-      if (held === undefined) lock = store.lock(id, path, ttlMs);
+      if (held === undefined) lock = store.lock(id, path, lockMs);
     }
     const body = op.parse(text);
 
@@ -211,6 +219,7 @@ export function demoHandler(config: DemoConfig, ledger: Ledger, store: KeyStore)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://demo.invalid');
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname === '/openapi.json') return send(res, jsonResponse(200, openApi()));
     const op = OPERATIONS.find((o) => url.pathname.startsWith(o.path));
     if (op && req.method === 'POST' && url.pathname === op.path) return handleCreate(req, res, op);
     if (op && (req.method === 'GET' || req.method === 'HEAD')) return handleGet(req, res, op, url);

@@ -9,7 +9,8 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { demoHandler, type DemoConfig } from './handler.js';
+import { demoHandler, ORPHANED_LOCK_MS, type DemoConfig } from './handler.js';
+import { demoOpenApi } from './openapi.js';
 import { KeyStore } from './key-store.js';
 import { isDemoMode, type DemoMode } from './modes.js';
 import { Ledger, type Order, type Refund } from './resources.js';
@@ -33,6 +34,8 @@ export interface DemoOptions {
   ttlMs?: number;
   /** Race mode only: event-loop turns between lookup and reservation; undefined claims the key only after the work. */
   raceTurns?: number;
+  /** locked-after-error only: how long an orphaned lock lasts; default 15 s (past idemchaos's 10 s in-flight bound), at least the ttl. */
+  lockMs?: number;
   /** Default 'idempotency-key'. */
   keyHeader?: string;
 }
@@ -64,6 +67,7 @@ function resolveOptions(options: DemoOptions): DemoConfig & { host: string; port
     latencyMs: options.latencyMs ?? 50,
     ttlMs: options.ttlMs ?? 2000,
     raceTurns: options.raceTurns,
+    lockMs: Math.max(options.lockMs ?? ORPHANED_LOCK_MS, options.ttlMs ?? 0),
     keyHeader: (options.keyHeader ?? 'idempotency-key').toLowerCase(),
   };
   if (!(config.latencyMs >= 0)) throw new RangeError('latencyMs must be >= 0');
@@ -109,9 +113,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   const stores = Array.from({ length: config.instances }, () => (mode === 'per-instance-store' ? newKeyStore() : shared));
 
   const servers: Server[] = [];
+  // Set once listening: the description names the first instance as its server,
+  // and states the retention clients are promised (early-expiry breaks it).
+  let baseUrl = '';
+  const openApi = () => demoOpenApi({ url: baseUrl, ttlMs });
   try {
     for (const [i, store] of stores.entries()) {
-      const server = createServer(demoHandler(config, ledger, store));
+      const server = createServer(demoHandler(config, ledger, store, openApi));
       servers.push(server);
       await listen(server, config.port === 0 ? 0 : config.port + i, host);
     }
@@ -127,6 +135,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoServer> 
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const urls = ports.map((p) => `http://${urlHost}:${p}`);
+  baseUrl = urls[0]!;
   let closing: Promise<void> | undefined;
 
   return {

@@ -90,8 +90,8 @@ for (const c of CASES) {
   });
 }
 
-test('locked-after-error: the lock ends with the ttl; then the corrected request is processed', async (t) => {
-  const server = await start(t, { bug: 'locked-after-error', latencyMs: 0, ttlMs: 400 });
+test('locked-after-error: the orphaned lock ends after lockMs (default 15 s, past the 10 s in-flight bound); then the corrected request is processed', async (t) => {
+  const server = await start(t, { bug: 'locked-after-error', latencyMs: 0, ttlMs: 400, lockMs: 400 });
   assert.equal((await postOrder(server, { sku: '' }, { key: 'k-ttl' })).status, 400);
   assert.equal((await postOrder(server, ORDER, { key: 'k-ttl' })).status, 409);
   await sleep(400 + 300);
