@@ -7,7 +7,7 @@ import { call, ORDER, start } from './client.js';
 const REFUND = { order: 'ord_x', amount: 3 };
 
 /** exactly n printable ASCII characters, no quote at either end, a space inside. */
-export function printableKey(n: number): string {
+function printableKey(n: number): string {
   const chars = Array.from({ length: n }, (_, i) => String.fromCharCode(0x21 + (i % 94)));
   if (n > 2) chars[Math.floor(n / 2)] = ' ';
   return chars.join('');
