@@ -8,7 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { presetForFlag } from '../scenario/presets.js';
 import { parseAttackList, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
-import { planAll, planOptions, runOrPreview } from './run-command.js';
+import { planAll, planOptions, RESPONSE_ONLY_MISSES, runOrPreview } from './run-command.js';
 import { redactorForScenarios } from '../secrets/scenarios.js';
 
 export interface ProbeFlags extends CommonFlags {
@@ -44,7 +44,7 @@ export async function probeCommand(url: string, flags: ProbeFlags): Promise<numb
     const only = parseAttackList(flags.attack);
     const { scenarios } = loaded;
     if (!flags.count) {
-      process.stderr.write('note: no --count oracle given, so verdicts are response-only: duplicates hidden behind identical responses cannot be seen\n');
+      process.stderr.write(`note: no --count oracle given, so verdicts are response-only: ${RESPONSE_ONLY_MISSES}\n`);
     }
     const plans = planAll(scenarios, planOptions(flags, only));
     return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(scenarios, scope));
