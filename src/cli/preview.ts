@@ -4,11 +4,12 @@ import { plannedOracleRequest, plannedRequests, requestBudget, type PlannedAttac
 import type { TemplateScope } from '../scenario/types.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { HttpRequest } from '../model/http.js';
+import { location } from '../model/text.js';
 
 export function listText(plans: ScenarioPlan[]): string {
   const lines: string[] = [];
   for (const { scenario, attacks } of plans) {
-    lines.push(`${scenario.file}:${scenario.pos.line}  ${scenario.name}`);
+    lines.push(`${location(scenario.file, scenario.pos.line)}  ${scenario.name}`);
     for (const a of attacks) lines.push(`  ${a.id}${a.skip ? `  (skipped: ${a.skip})` : ''}`);
   }
   const runnable = plans.reduce((n, p) => n + p.attacks.filter((a) => !a.skip).length, 0);
@@ -23,7 +24,7 @@ export function dryRunText(plans: ScenarioPlan[], scope: TemplateScope, redact: 
   let atMost = 0;
   for (const plan of plans) {
     const { scenario } = plan;
-    lines.push(`${scenario.name}  (${scenario.file}:${scenario.pos.line})`);
+    lines.push(`${scenario.name}  (${location(scenario.file, scenario.pos.line)})`);
     const oracle = plannedOracleRequest(scenario, scope);
     if (oracle === undefined) lines.push('  oracle: none (verdicts are response-only)');
     else if (typeof oracle === 'string') lines.push(`  oracle: sh -c ${redact.text(oracle)}  (before and after every run)`);

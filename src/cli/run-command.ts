@@ -13,6 +13,7 @@ import type { TransportOptions } from '../model/http.js';
 import type { RunResult } from '../model/results.js';
 import { runPlans } from '../run/pipeline.js';
 import { EXIT } from './exit-codes.js';
+import { location } from '../model/text.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { dryRunText, listText } from './preview.js';
@@ -62,7 +63,7 @@ export const RESPONSE_ONLY_MISSES =
 export function responseOnlyNote(plans: ScenarioPlan[]): string | undefined {
   const blind = plans.filter((p) => p.responseOnly && p.attacks.some((a) => !a.skip)).map((p) => p.scenario);
   if (blind.length === 0) return undefined;
-  const shown = blind.slice(0, 3).map((s) => `'${s.name}' (${s.file}:${s.pos.line})`);
+  const shown = blind.slice(0, 3).map((s) => `'${s.name}' (${location(s.file, s.pos.line)})`);
   const more = blind.length > 3 ? ` and ${blind.length - 3} more` : '';
   const which = plans.length === 1 ? 'the scenario' : blind.length === 1 ? 'scenario' : 'scenarios';
   const its = blind.length === 1 ? 'its' : 'their';

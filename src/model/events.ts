@@ -5,7 +5,9 @@ import type { AttackResult, RunResult, ScenarioResult } from './results.js';
 
 export interface ScenarioRef {
   name: string;
+  /** The scenario file; for a probe, its command line (redacted). */
   file: string;
+  /** 0 when `file` is not a file (a probe). */
   line: number;
 }
 

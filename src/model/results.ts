@@ -76,7 +76,9 @@ export interface AttackResult {
 
 export interface ScenarioResult {
   name: string;
+  /** The scenario file; for a probe, its command line (redacted). */
   file: string;
+  /** 0 when `file` is not a file (a probe). */
   line: number;
   /** The target as rendered (secrets redacted by the reporters). */
   target: string;

@@ -54,7 +54,7 @@ export function planScenario(scenario: Scenario, options: PlanOptions = {}): Sce
   });
   if (attacks.length > 0 && attacks.every((a) => a.skip)) {
     const reasons = attacks.map((a) => `${a.id}: ${a.skip}`).join('; ');
-    throw new PlanError(`${scenario.file}:${scenario.pos.line}:${scenario.pos.col}: scenario '${scenario.name}' gives no attack what it needs (${reasons})`);
+    throw new PlanError(`${scenario.pos.line > 0 ? `${scenario.file}:${scenario.pos.line}:${scenario.pos.col}` : scenario.file}: scenario '${scenario.name}' gives no attack what it needs (${reasons})`);
   }
   return { scenario, attacks, responseOnly: !scenario.effects?.count };
 }

@@ -8,6 +8,7 @@ import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import { outline, runSize, usedAttacks, verdictCounts, type Located } from './outline.js';
 import { oracleLine } from './oracle.js';
+import { location } from '../model/text.js';
 import { esc } from './html/escape.js';
 import { CSS, statusClass } from './html/style.js';
 import { icon } from './html/icons.js';
@@ -88,7 +89,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
             return `<td ${attrs}${title}>${icon('pass')} pass</td>`;
         }
       });
-      const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(s.target)}</div>`;
+      const where = `<div class="dim">${esc(location(s.file, s.line))} → ${esc(s.target)}</div>`;
       parts.push(`<tr><th scope="row">${esc(s.name)}${where}</th>${cells.join('')}</tr>`);
     }
     parts.push('</tbody>', '</table>');
@@ -105,7 +106,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
         `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code></h3>`,
         `<p class="message">${esc(f.message)}</p>`,
-        `<p class="where dim">${esc(`${s.file}:${line}`)} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
+        `<p class="where dim">${esc(location(s.file, line))} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
         ...evidenceHtml(ev),
         '</article>',

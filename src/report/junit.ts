@@ -6,6 +6,7 @@
 import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
+import { location } from '../model/text.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */
 const JUNIT_BODY_LIMIT = 1024;
@@ -53,7 +54,7 @@ function testsuite(s: ScenarioResult, index: number, startedAt: string): { xml: 
 
 function testcase(s: ScenarioResult, a: AttackResult): string {
   const line = s.attackLines?.[a.attack] ?? s.line;
-  const where = `${s.file}:${line}`;
+  const where = location(s.file, line);
   const open = `    <testcase name="${attr(a.attack)}" classname="${attr(s.name)}" time="${seconds(a.durationMs)}">`;
   const body: string[] = [];
   switch (a.verdict) {

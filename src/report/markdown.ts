@@ -4,6 +4,7 @@
 import type { AttackResult, RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
+import { location } from '../model/text.js';
 import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
@@ -43,7 +44,7 @@ export function markdownSummary(result: RunResult): string {
       const line = s.attackLines?.[a.attack] ?? s.line;
       out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\``, '');
       out.push(paragraph(f.message), '');
-      const facts = [`- where: ${code(`${s.file}:${line}`)}`];
+      const facts = [`- where: ${code(location(s.file, line))}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
       if (ev.oracle) facts.push(`- ${oracleLine(ev.oracle, { text: inline, id: code })}`);
       for (const e of ev.exchanges.slice(0, MD_MAX_EXCHANGES)) {

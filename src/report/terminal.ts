@@ -9,7 +9,7 @@ import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
 import { runSize, usedAttacks, verdictCounts } from './outline.js';
 import { oracleLine } from './oracle.js';
-import { plural } from '../model/text.js';
+import { location, plural } from '../model/text.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -39,7 +39,7 @@ export class TerminalReporter implements Reporter {
     if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning') return;
     switch (event.type) {
       case 'scenario-begin':
-        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${event.target}`)}\n`);
+        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${location(event.scenario.file, event.scenario.line)} → ${event.target}`)}\n`);
         break;
       case 'attack-begin':
         this.current = { label: event.attack, start: Date.now(), sent: 0 };

@@ -2,7 +2,9 @@
 // through the real executable against the demo API on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli as rawCli, ordersScenario, writeScenario, type CliResult } from '../helpers/harness.js';
+import path from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cli as rawCli, ordersScenario, tempDir, writeScenario, type CliResult } from '../helpers/harness.js';
 import { show, withDemo } from '../helpers/cli.js';
 
 const SLOW = 180_000;
@@ -46,5 +48,50 @@ test('run without an oracle says once that verdicts are response-only and what t
     const s = await cli(['run', seen, '--target', server.url]);
     assert.equal(s.code, 0, show(s));
     assert.doesNotMatch(s.stderr, /response-only/, show(s));
+  });
+});
+
+test('probe findings are located by the command line (redacted), in every report and the GitHub annotation title', { timeout: SLOW }, async () => {
+  await withDemo({ bug: 'ignore-body' }, async (server) => {
+    const dir = await tempDir();
+    const files = { json: path.join(dir, 'r.json'), junit: path.join(dir, 'r.xml'), md: path.join(dir, 'r.md'), html: path.join(dir, 'r.html') };
+    const summary = path.join(dir, 'summary.md');
+    await writeFile(summary, '');
+    const r = await cli(
+      [
+        'probe', `${server.url}/orders`, '-H', 'Authorization: Bearer literal-s3cr3t', '-H', 'X-Trace: hunter2222', '--secret', 'TRACE=hunter2222',
+        '--json', '{"sku":"a","qty":1,"ref":"{{ run.id }}"}', '--count', '/orders?ref={{ run.id }}', '--count-select', '$.count', '--attack', 'reuse',
+        '--report-json', files.json, '--report-junit', files.junit, '--report-markdown', files.md, '--report-html', files.html,
+      ],
+      { env: { GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dir, GITHUB_STEP_SUMMARY: summary } },
+    );
+    assert.equal(r.code, 1, show(r));
+    const command =
+      `idemchaos probe ${server.url}/orders -H 'Authorization: ***' -H 'X-Trace: ***' --secret 'TRACE=***' ` +
+      `--json '{"sku":"a","qty":1,"ref":"{{ run.id }}"}' --count '/orders?ref={{ run.id }}' --count-select '$.count' --attack reuse`;
+    const texts = {
+      stdout: r.stdout,
+      stderr: r.stderr,
+      json: await readFile(files.json, 'utf8'),
+      junit: await readFile(files.junit, 'utf8'),
+      md: await readFile(files.md, 'utf8'),
+      html: await readFile(files.html, 'utf8'),
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      assert.doesNotMatch(text, /\(probe flags\)/, `${name} still says (probe flags)`);
+      assert.ok(!text.includes('literal-s3cr3t') && !text.includes('hunter2222'), `${name} shows a secret`);
+    }
+    const report = JSON.parse(texts.json) as { scenarios: { file: string; line: number }[] };
+    assert.equal(report.scenarios[0]!.line, 0);
+    assert.ok(report.scenarios[0]!.file.startsWith(command), report.scenarios[0]!.file);
+    assert.ok(texts.md.includes(`- where: \`${command}`), texts.md);
+    assert.ok(texts.junit.includes(`at idemchaos probe ${server.url}/orders -H &apos;Authorization: ***&apos;`) || texts.junit.includes(`at idemchaos probe ${server.url}/orders -H 'Authorization: ***'`), texts.junit);
+    const head = texts.stdout.split('\n').find((l) => l.startsWith('probe POST'));
+    assert.ok(head?.includes(command) && head.endsWith(` → ${server.url}`), `the terminal names the command where a file would be: ${head}`);
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    assert.equal(errors.length, 1, r.stdout);
+    assert.ok(errors[0]!.startsWith(`::error title=idemchaos probe http%3A//127.0.0.1%3A${server.port}/orders -H 'Authorization%3A ***'`), errors[0]);
+    assert.match(errors[0]!, / \/ reuse::mismatch-accepted: /);
+    assert.doesNotMatch(errors[0]!, /file=/);
   });
 });
