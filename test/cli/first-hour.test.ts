@@ -95,3 +95,41 @@ test('probe findings are located by the command line (redacted), in every report
     assert.doesNotMatch(errors[0]!, /file=/);
   });
 });
+
+test('--dry-run lists each attack run\'s oracle reads with that run\'s own run id; a command oracle is rendered, and the budget leaves it out', { timeout: SLOW }, async () => {
+  await withDemo({ bug: 'correct' }, async (server) => {
+    const file = await writeScenario(ordersScenario({ attacks: '  replay: {}\n  concurrent: { requests: 3, bursts: 2, warm: 1 }\n  drop: { at: [mid-body] }' }));
+    const r = await cli(['run', file, '--target', server.url, '--dry-run']);
+    assert.equal(r.code, 0, show(r));
+    // Per attack: the run ids in its bodies are exactly those its oracle lines read.
+    const blocks = r.stdout.split(/\n(?=  (?:replay|concurrent|drop): )/).slice(1);
+    assert.equal(blocks.length, 3, r.stdout);
+    for (const block of blocks) {
+      const bodies = new Set([...block.matchAll(/"ref":"(ic-[\w-]+)"/g)].map((m) => m[1]));
+      const reads = new Set([...block.matchAll(/^ {4}oracle: GET \S+\/orders\?ref=(ic-[\w-]+)/gm)].map((m) => m[1]));
+      assert.ok(bodies.size > 0, block);
+      assert.deepEqual([...reads].sort(), [...bodies].sort(), `oracle GETs per run:\n${block}`);
+    }
+    const everyId = new Set([...r.stdout.matchAll(/ic-[\w-]+/g)].map((m) => m[0]));
+    const bodyIds = new Set([...r.stdout.matchAll(/"ref":"(ic-[\w-]+)"/g)].map((m) => m[1]));
+    assert.deepEqual([...everyId].sort(), [...bodyIds].sort(), 'no run id that no attack uses');
+    assert.match(r.stdout, /^ {4}oracle: GET \S+  1 request \(burst 1\/2: warm-up before the burst\)$/m);
+    assert.match(r.stdout, /^ {4}oracle: GET \S+  \d+ requests at the least \(cut mid-body-first: before, after the cut and after the retry\)$/m);
+
+    // A command oracle: rendered per run, never '{{ run.id }}', and no HTTP request in the budget.
+    const count = `fetch(process.argv[1]).then((r) => r.json()).then((j) => console.log(j.count))`;
+    const command = `${process.execPath} -e '${count}' '${server.url}/orders?ref='{{ run.id }}`;
+    const cmd = await writeScenario(ordersScenario({ effects: `effects:\n  command: ${JSON.stringify(command)}\n  settle: 50ms\n`, attacks: '  replay: {}' }));
+    const d = await cli(['run', cmd, '--target', server.url, '--dry-run']);
+    assert.equal(d.code, 0, show(d));
+    assert.doesNotMatch(d.stdout, /\{\{/, d.stdout);
+    const ref = /"ref":"(ic-[\w-]+)"/.exec(d.stdout)?.[1];
+    assert.ok(ref, d.stdout);
+    assert.match(d.stdout, new RegExp(`^ {4}oracle: sh -c .*ref='${ref}  3 runs at the least \\(before and after the run\\)$`, 'm'));
+    assert.match(d.stdout, /at least 2 requests in all \(and 3 oracle command runs, which send nothing over HTTP\)/);
+    // The budget is what goes over HTTP: the original and the retry.
+    const ok = await cli(['run', cmd, '--target', server.url, '--max-requests', '2']);
+    assert.equal(ok.code, 0, show(ok));
+    assert.match(ok.stdout, /1 attack in 1 scenario: 1 passed/);
+  });
+});
