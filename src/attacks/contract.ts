@@ -59,6 +59,8 @@ export interface AttackEnv {
   captures?: Record<string, string>;
   /** Called with every exchange the attack made (oracle reads aside), so reporters can count and `--verbose` can show them. */
   record(...exchanges: Exchange[]): void;
+  /** Called before the attack sleeps until `untilMs` (epoch ms) for `what`, so a long wait is not silence. */
+  waiting?(what: string, untilMs: number): void;
 }
 
 /** One key, one `run.id`, one rendered operation, and the oracle around it. */

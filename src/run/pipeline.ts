@@ -83,7 +83,7 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
         : await runAttack(plan, attack, options, client, target, captures, (sent, exchanges) => {
             for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
             void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
-          });
+          }, (what, until) => void events.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until }));
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
       attacks.push(result);
@@ -112,6 +112,7 @@ async function runAttack(
   target: string,
   captures: Record<string, string>,
   progress: (sent: number, exchanges: Exchange[]) => void,
+  waiting: (what: string, untilMs: number) => void,
 ): Promise<AttackResult> {
   const base = { attack: attack.id, responseOnly: plan.responseOnly, metrics: {}, findings: [] };
   if (attack.skip) return { ...base, verdict: 'skip', reason: attack.skip, durationMs: 0 };
@@ -126,6 +127,7 @@ async function runAttack(
     oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
     captures,
     record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
+    waiting,
   };
   try {
     const module = attackById(attack.id)!;

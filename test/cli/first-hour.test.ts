@@ -133,3 +133,25 @@ test('--dry-run lists each attack run\'s oracle reads with that run\'s own run i
     assert.match(ok.stdout, /1 attack in 1 scenario: 1 passed/);
   });
 });
+
+test('piped and in CI: a line when each attack starts, and during the expiry wait a line every interval saying what for and until when', { timeout: SLOW }, async () => {
+  await withDemo({ bug: 'correct', ttlMs: 1500 }, async (server) => {
+    const file = await writeScenario(ordersScenario({ ttl: '1500ms', attacks: '  replay: {}\n  expiry: { margin: 300ms }' }));
+    const r = await cli(['run', file, '--target', server.url], { env: { IDEMCHAOS_PROGRESS_INTERVAL: '300ms' } });
+    assert.equal(r.code, 0, show(r));
+    const lines = r.stdout.split('\n');
+    const started = (id: string) => lines.indexOf(`  … ${id} started`);
+    const ended = (id: string) => lines.findIndex((l) => new RegExp(`^  ✔ pass  ${id}`).test(l));
+    for (const id of ['replay', 'expiry']) assert.ok(started(id) >= 0 && started(id) < ended(id), `${id} starts before it ends:\n${r.stdout}`);
+    const waits = lines.slice(started('expiry'), ended('expiry')).filter((l) => l.includes('waiting for'));
+    assert.ok(waits.length >= 3, `the wait is said at once and then every 300 ms:\n${r.stdout}`);
+    for (const line of waits) {
+      assert.match(line, /^ {2}… expiry: waiting for the retry of key [AB], (just before the ttl|after ttl \+ margin) until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ UTC \(\d+s from now\)$/);
+    }
+    assert.ok(waits.some((l) => l.includes('key B')), r.stdout);
+
+    const bad = await cli(['run', file, '--target', server.url], { env: { IDEMCHAOS_PROGRESS_INTERVAL: 'soon' } });
+    assert.equal(bad.code, 2, show(bad));
+    assert.match(bad.stderr, /IDEMCHAOS_PROGRESS_INTERVAL/);
+  });
+});

@@ -45,7 +45,9 @@ async function retryThroughInFlight(env: AttackEnv, obs: DropCutObservation): Pr
       obs.stuck = true;
       return;
     }
-    await sleep(Math.min(retryAfterMs(retry), left));
+    const wait = Math.min(retryAfterMs(retry), left);
+    env.waiting?.(`${retryLabel(attempt + 1)} after an in-flight answer (Retry-After)`, Date.now() + wait);
+    await sleep(wait);
   }
 }
 
