@@ -137,6 +137,7 @@ function commonRunOptions(cmd: Command): Command {
     .option('--attack <ids>', `run only these attacks, comma-separated: ${schemaAttackIds().join(',')}`)
     .option('--engine <name>', 'how concurrent bursts are sent: auto (h2 when an https target offers it, else h1), h1, h2, naive')
     .option('--requests <n>', 'duplicates per concurrent burst, 1 to 1000 (default 20)')
+    .option('--repeat <n>', 'run each attack n times (1 to 1000) and report the rate, for races that show only sometimes')
     .option('--report-json <file>', 'write the JSON report to this file');
   reportOptions(cmd)
     .addOption(new Option('--timeout <duration>', 'bound for each request').default('10s'))

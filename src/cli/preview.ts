@@ -32,8 +32,8 @@ export function dryRunText(plans: ScenarioPlan[], scope: TemplateScope, redact: 
     total += requestBudget(planned);
     commands += commandRuns(planned);
     for (const a of planned) {
-      correct += a.effects.correct;
-      atMost += a.effects.atMost;
+      correct += a.runs * a.effects.correct;
+      atMost += a.runs * a.effects.atMost;
     }
     lines.push('');
   }
@@ -58,7 +58,8 @@ function oracleSummary(kind: 'request' | 'command' | undefined): string {
 
 function attackLines(a: PlannedAttack, keyHeader: string, redact: Redactor): string[] {
   if (a.skip) return [`  ${a.attack}: skipped (${a.skip})`];
-  const out = [`  ${a.attack}: ${a.effects.correct} side effect${a.effects.correct === 1 ? '' : 's'} if correct, up to ${a.effects.atMost}`];
+  const effects = `${plural(a.runs * a.effects.correct, 'side effect')} if correct, up to ${a.runs * a.effects.atMost}`;
+  const out = [a.runs > 1 ? `  ${a.attack}: ${a.runs} runs (--repeat), each with fresh keys and run ids, as the one below: ${effects}` : `  ${a.attack}: ${effects}`];
   for (const r of a.requests) {
     const key = Object.entries(r.request.headers).find(([k]) => k.toLowerCase() === keyHeader.toLowerCase())?.[1];
     out.push(`    ${r.times > 1 ? `${r.times} × ` : ''}${requestLine(r.request, redact, keyHeader)}  key ${key ?? '(none)'}  ${r.label}`);

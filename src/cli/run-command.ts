@@ -71,11 +71,13 @@ export function responseOnlyNote(plans: ScenarioPlan[]): string | undefined {
 `;
 }
 
-/** `--attack`, `--engine` and `--requests`: the flags win over the scenarios. */
+/** `--attack`, `--engine`, `--requests` and `--repeat`: the flags win over the scenarios. */
 export function planOptions(flags: CommonFlags, only: AttackId[] | undefined): PlanOptions {
   const requests = parsePositiveInt(flags.requests, '--requests');
+  const repeat = parsePositiveInt(flags.repeat, '--repeat');
   return {
     ...(only ? { only } : {}),
+    ...(repeat !== undefined ? { repeat } : {}),
     ...(flags.engine ? { engine: flags.engine as EngineName } : {}),
     ...(requests !== undefined ? { requests } : {}),
   };

@@ -13,6 +13,8 @@ export type { PlannedRead, PlannedRequest };
 export interface PlannedAttack extends Preview {
   attack: AttackId;
   skip?: string;
+  /** How many times the attack runs (`--repeat`): the requests and reads listed are one run's, each run with fresh keys and run ids. */
+  runs: number;
 }
 
 /** Requests to the operation and oracle reads, per attack, with fresh keys and run ids as a real run would use. */
@@ -28,8 +30,8 @@ export function plannedRequests(plan: ScenarioPlan, scope: TemplateScope): Plann
     reads: (run, times, label) => oracleReads(scenario, run, times, label),
   };
   return plan.attacks.map((a) => {
-    if (a.skip) return { attack: a.id, skip: a.skip, requests: [], reads: [], effects: { correct: 0, atMost: 0 } };
-    return { attack: a.id, ...attackById(a.id)!.preview(scenario, a.config, ctx) };
+    if (a.skip) return { attack: a.id, skip: a.skip, requests: [], reads: [], effects: { correct: 0, atMost: 0 }, runs: 0 };
+    return { attack: a.id, ...attackById(a.id)!.preview(scenario, a.config, ctx), runs: plan.repeat ?? 1 };
   });
 }
 
@@ -43,12 +45,12 @@ function oracleReads(s: Scenario, run: RenderContext, times: number, label: stri
 
 /** HTTP requests a run sends at the least: operation requests plus HTTP oracle reads (a command oracle sends none). */
 export function requestBudget(planned: PlannedAttack[]): number {
-  const ops = planned.reduce((n, a) => n + a.requests.reduce((m, r) => m + r.times, 0), 0);
-  const reads = planned.reduce((n, a) => n + a.reads.filter((r) => r.request).reduce((m, r) => m + r.times, 0), 0);
+  const ops = planned.reduce((n, a) => n + a.runs * a.requests.reduce((m, r) => m + r.times, 0), 0);
+  const reads = planned.reduce((n, a) => n + a.runs * a.reads.filter((r) => r.request).reduce((m, r) => m + r.times, 0), 0);
   return ops + reads;
 }
 
 /** Command oracle runs at the least: they send nothing over HTTP, so the budget leaves them out. */
 export function commandRuns(planned: PlannedAttack[]): number {
-  return planned.reduce((n, a) => n + a.reads.filter((r) => r.command !== undefined).reduce((m, r) => m + r.times, 0), 0);
+  return planned.reduce((n, a) => n + a.runs * a.reads.filter((r) => r.command !== undefined).reduce((m, r) => m + r.times, 0), 0);
 }

@@ -3,7 +3,7 @@
 // "junit-10" schema, which allows `file` on <testsuite> but not on <testcase>,
 // so a testcase's location (file:line) is written into its failure text and
 // its <system-out> instead.
-import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
+import { repeatRate, type AttackResult, type Finding, type RunResult, type ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
 import { location } from '../model/text.js';
@@ -59,7 +59,8 @@ function testcase(s: ScenarioResult, a: AttackResult): string {
   const body: string[] = [];
   switch (a.verdict) {
     case 'fail': {
-      const kinds = a.findings.map((f) => f.kind).join(', ');
+      const rate = repeatRate(a);
+      const kinds = a.findings.map((f) => f.kind).join(', ') + (rate ? ` (${rate})` : '');
       const parts = a.findings.map((f) => findingText(f));
       body.push(`      <failure message="${attr(kinds)}" type="idempotency">${text([...parts, `at ${where}`].join('\n\n'))}</failure>`);
       break;
@@ -80,6 +81,8 @@ function testcase(s: ScenarioResult, a: AttackResult): string {
   }
   const note = [`${where}`];
   if (a.responseOnly && a.verdict !== 'skip') note.push('response-only: no side-effect oracle was declared');
+  const rate = repeatRate(a);
+  if (rate) note.push(`--repeat: ${rate}`);
   if (a.verdict === 'pass' && a.reason) note.push(a.reason);
   body.push(`      <system-out>${text(note.join('\n'))}</system-out>`);
   return [open, ...body, '    </testcase>'].join('\n');

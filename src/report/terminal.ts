@@ -3,7 +3,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { describeMetrics } from '../attacks/index.js';
-import type { AttackResult, RunResult, Verdict } from '../model/results.js';
+import { repeatRate, type AttackResult, type RunResult, type Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
@@ -170,7 +170,9 @@ export class TerminalReporter implements Reporter {
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
     const how = describeMetrics(r);
     const burst = how ? `[${how}]` : '';
-    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
+    const rate = repeatRate(r);
+    const runs = rate ? (r.verdict === 'fail' ? this.c.red(` (${rate})`) : this.c.dim(` (${rate})`)) : '';
+    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${runs}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
   }
 
   private badge(v: Verdict): string {
@@ -218,8 +220,10 @@ export class TerminalReporter implements Reporter {
         ...used.map((id) => {
           const a = s.attacks.find((x) => x.attack === id);
           if (!a) return '';
-          if (a.verdict === 'fail') return this.c.red.bold(['FAIL', ...a.findings.map((f) => f.kind)].join('\n'));
-          return { pass: this.c.green('pass'), error: this.c.yellow('error'), skip: this.c.dim('skip') }[a.verdict];
+          const rate = repeatRate(a);
+          const runs = rate ? `\n${this.c.dim(rate)}` : '';
+          if (a.verdict === 'fail') return this.c.red.bold(['FAIL', ...a.findings.map((f) => f.kind)].join('\n')) + runs;
+          return { pass: this.c.green('pass'), error: this.c.yellow('error'), skip: this.c.dim('skip') }[a.verdict] + runs;
         }),
       ]);
     }

@@ -13,6 +13,7 @@ import { newRun, renderTarget } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { EventSink, ScenarioRef } from '../model/events.js';
+import { repeated } from './repeat.js';
 
 export interface RunnerOptions {
   scope: TemplateScope;
@@ -80,10 +81,10 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
         ? setupErrorResult(attack, plan, setupFailure)
         : unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await runAttack(plan, attack, options, client, target, captures, (sent, exchanges) => {
+        : await repeated(plan.repeat ?? 1, (before) => runAttack(plan, attack, options, client, target, captures, (sent, exchanges) => {
             for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
-            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
-          }, (what, until) => void events.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until }));
+            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: before + sent });
+          }, (what, until) => void events.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })));
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
       attacks.push(result);

@@ -155,3 +155,55 @@ test('piped and in CI: a line when each attack starts, and during the expiry wai
     assert.match(bad.stderr, /IDEMCHAOS_PROGRESS_INTERVAL/);
   });
 });
+
+test('--repeat N runs each attack N times and reports the rate of a race a single run catches only sometimes', { timeout: SLOW }, async () => {
+  // One event-loop turn between lookup and reservation: a single naive burst catches it about half the time.
+  await withDemo({ bug: 'race', raceTurns: 1, latencyMs: 20 }, async (server) => {
+    const dir = await tempDir();
+    const files = { json: path.join(dir, 'r.json'), junit: path.join(dir, 'r.xml'), md: path.join(dir, 'r.md'), html: path.join(dir, 'r.html') };
+    const effects = 'effects:\n  count:\n    request: { method: GET, path: "/orders?ref={{ run.id }}" }\n    select: $.count\n  settle: 50ms\n';
+    const file = await writeScenario(ordersScenario({ effects, attacks: '  concurrent: { requests: 20, bursts: 1, engine: naive }' }));
+    const runs = 20;
+
+    const one = await cli(['run', file, '--target', server.url, '--dry-run']);
+    const many = await cli(['run', file, '--target', server.url, '--dry-run', '--repeat', String(runs)]);
+    const budget = (r: CliResult) => Number(/at least (\d+) requests/.exec(r.stdout)?.[1]);
+    assert.equal(budget(many), runs * budget(one), show(many));
+    assert.match(many.stdout, /concurrent: 20 runs \(--repeat\), each with fresh keys and run ids, as the one below: 20 side effects if correct, up to 400/);
+
+    const r = await cli(['run', file, '--target', server.url, '--repeat', String(runs), '--report-json', files.json, '--report-junit', files.junit, '--report-markdown', files.md, '--report-html', files.html]);
+    const report = JSON.parse(await readFile(files.json, 'utf8')) as {
+      scenarios: { attacks: { verdict: string; findings: { kind: string; message: string }[]; repeats?: { verdict: string; findings: string[]; durationMs: number }[]; metrics: { requestsSent?: number } }[] }[];
+    };
+    const attack = report.scenarios[0]!.attacks[0]!;
+    assert.equal(attack.repeats?.length, runs, JSON.stringify(attack));
+    for (const run of attack.repeats!) {
+      assert.ok(run.verdict === 'pass' || run.verdict === 'fail', JSON.stringify(run));
+      assert.equal(run.verdict === 'fail', run.findings.includes('duplicate-effect'), JSON.stringify(run));
+      assert.ok(run.durationMs > 0);
+    }
+    const caught = attack.repeats!.filter((x) => x.verdict === 'fail').length;
+    assert.ok(caught > 0 && caught < runs, `a single run catches this race only sometimes: caught in ${caught} of ${runs}`);
+    assert.equal(attack.verdict, 'fail', 'fail when any run failed');
+    assert.equal(r.code, 1, show(r));
+    assert.ok((attack.metrics.requestsSent ?? 0) >= runs * 20, 'requestsSent counts every run');
+    const duplicate = attack.findings.find((f) => f.kind === 'duplicate-effect');
+    assert.match(duplicate?.message ?? '', new RegExp(`^in ${caught} of ${runs} runs \\(run \\d+ shown\\): 20 concurrent duplicates made \\d+ side effects`));
+
+    const rate = `caught in ${caught} of ${runs} runs`;
+    assert.match(r.stdout, new RegExp(`✖ FAIL\\s+concurrent .*\\(${rate}\\)`), 'terminal');
+    assert.match(await readFile(files.md, 'utf8'), new RegExp(`\\| create order \\| ❌ duplicate-effect.*<br>${rate} \\|`), 'markdown');
+    const junit = await readFile(files.junit, 'utf8');
+    assert.match(junit, new RegExp(`<failure message="duplicate-effect[^"]*\\(${rate}\\)"`), 'junit');
+    assert.ok(junit.includes(`--repeat: ${rate}`), 'junit');
+    assert.ok((await readFile(files.html, 'utf8')).includes(`<div class="rate">${rate}</div>`), 'html');
+
+    // merge-reports reads the runs back.
+    const merged = path.join(dir, 'm.json');
+    const m = await cli(['merge-reports', files.json, '--report-json', merged]);
+    assert.equal(m.code, 1, show(m));
+    const back = JSON.parse(await readFile(merged, 'utf8')) as typeof report;
+    assert.deepEqual(back.scenarios[0]!.attacks[0]!.repeats, attack.repeats);
+    assert.match(m.stdout, new RegExp(rate));
+  });
+});
