@@ -46,7 +46,7 @@ function buildProgram(): Command {
     .option('--expect-in-flight <codes>', 'statuses allowed for a duplicate while the first runs, e.g. 409')
     .option('--after-expiry <mode>', 'new | reject | replay | any');
   commonRunOptions(probe)
-    .addHelpText('after', `\nExample:\n  npx idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
+    .addHelpText('after', `\nExample:\n  idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
     .action(async (url: string, opts) => {
       const { probeCommand } = await import('./probe-command.js');
       process.exitCode = await probeCommand(url, opts);

@@ -11,6 +11,7 @@ import { parseAttackList, parseShardFlag, scopeFrom, transportOptions, type Comm
 import { planAll, planOptions, RESPONSE_ONLY_MISSES, runOrPreview } from './run-command.js';
 import { redactorForScenarios } from '../secrets/scenarios.js';
 import type { Redactor } from '../secrets/redactor.js';
+import { shellQuote } from './shell.js';
 
 export interface ProbeFlags extends CommonFlags {
   method: string;
@@ -101,12 +102,6 @@ function maskHeader(line: string, redact: Redactor): string {
 function maskSecret(pair: string): string {
   const eq = pair.indexOf('=');
   return eq < 0 ? pair : `${pair.slice(0, eq)}=***`;
-}
-
-/** As a POSIX shell reads it back: bare when safe, else in single quotes. */
-function shellQuote(arg: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The scenario document the flags describe. */
