@@ -19,6 +19,9 @@ import { runOk, summarize, type RunResult, type ScenarioResult } from '../model/
 import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from '../demo/server.js';
 import { writeFile } from 'node:fs/promises';
 import { forEachLimited } from '../engine/transport/burst.js';
+import path from 'node:path';
+import { commandName } from './invocation.js';
+import { shellQuote } from './shell.js';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 /** Short enough to keep the demo near half a minute, long enough for a busy machine. */
@@ -76,10 +79,14 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
     const correct = perMode.find((m) => m.mode === 'correct')!;
     const falseAlarm = correct.results.some((s) => s.attacks.some((a) => a.verdict !== 'pass' && a.verdict !== 'skip'));
     if (falseAlarm) out.write(`\n${c.yellow('warning: the correct mode did not pass every attack; this machine may be overloaded')}\n`);
+    // Commands that work from here: how idemchaos was run, and its bundled scenarios from the working directory.
+    const command = commandName();
+    const rel = path.relative(process.cwd(), SCENARIO_DIR);
+    const bundled = shellQuote(rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? `${rel}/` : SCENARIO_DIR);
     out.write(
       `\nEvery finding above comes with full evidence (requests, responses, oracle counts, diffs) in a real run:\n` +
-        `  npx idemchaos serve-demo --bug race        # in one terminal; prints its URL\n` +
-        `  npx idemchaos run scenarios/ --target <url> --report-json report.json\n`,
+        `  ${command} serve-demo --bug race        # in one terminal; prints its URL\n` +
+        `  ${command} run ${bundled} --target <url> --report-json report.json\n`,
     );
     if (flags.reportJson) {
       const scenariosAll = perMode.flatMap((m) => m.results);

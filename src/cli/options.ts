@@ -34,6 +34,7 @@ export interface CommonFlags {
   shard?: string;
   engine?: string;
   requests?: string;
+  repeat?: string;
   reportJunit?: string;
   reportMarkdown?: string;
   reportHtml?: string;

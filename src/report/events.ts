@@ -68,6 +68,8 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
       return event;
     case 'scenario-begin':
       return { ...event, target: redact.text(event.target) };
+    case 'attack-wait':
+      return { ...event, what: redact.text(event.what) };
     case 'exchange':
       return { ...event, exchange: redact.exchange(event.exchange) };
     case 'attack-end':

@@ -154,6 +154,16 @@ function readAttack(r: Reader, v: unknown, at: string): AttackResult {
   if (o.errorEvidence !== undefined) out.errorEvidence = readEvidence(r, o.errorEvidence, `${at}.errorEvidence`);
   if (o.evidence !== undefined) out.evidence = readEvidence(r, o.evidence, `${at}.evidence`);
   if (o.unreachable !== undefined) out.unreachable = r.boolean(o.unreachable, `${at}.unreachable`);
+  if (o.repeats !== undefined) {
+    out.repeats = r.array(o.repeats, `${at}.repeats`).map((v, i) => {
+      const run = r.object(v, `${at}.repeats[${i}]`);
+      return {
+        verdict: r.oneOf(run.verdict, ['pass', 'fail', 'error', 'skip'] as const, `${at}.repeats[${i}].verdict`),
+        findings: r.array(run.findings, `${at}.repeats[${i}].findings`).map((k, j) => r.oneOf(k, FINDING_KINDS, `${at}.repeats[${i}].findings[${j}]`)),
+        durationMs: r.number(run.durationMs, `${at}.repeats[${i}].durationMs`),
+      };
+    });
+  }
   return out;
 }
 

@@ -37,6 +37,8 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         // A passing attack's exchanges: what an audit sign-off points at.
         ...(a.evidence ? { evidence: evidenceRecord(a.evidence, JSON_BODY_LIMIT) } : {}),
         ...(a.unreachable ? { unreachable: true } : {}),
+        // --repeat: every run's verdict, so the rate can be recomputed.
+        ...(a.repeats ? { repeats: a.repeats } : {}),
       })),
     })),
   };

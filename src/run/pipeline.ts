@@ -13,6 +13,7 @@ import { newRun, renderInstances } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { EventSink, ScenarioRef } from '../model/events.js';
+import { repeated } from './repeat.js';
 
 export interface RunnerOptions {
   scope: TemplateScope;
@@ -81,10 +82,10 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
         ? setupErrorResult(attack, plan, setupFailure)
         : unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await runAttack(plan, attack, options, client, instances, captures, (sent, exchanges) => {
+        : await repeated(plan.repeat ?? 1, (before) => runAttack(plan, attack, options, client, instances, captures, (sent, exchanges) => {
             for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
-            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
-          });
+            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: before + sent });
+          }, (what, until) => void events.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })));
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
       attacks.push(result);
@@ -113,6 +114,7 @@ async function runAttack(
   instances: string[],
   captures: Record<string, string>,
   progress: (sent: number, exchanges: Exchange[]) => void,
+  waiting: (what: string, untilMs: number) => void,
 ): Promise<AttackResult> {
   const base = { attack: attack.id, responseOnly: plan.responseOnly, metrics: {}, findings: [] };
   if (attack.skip) return { ...base, verdict: 'skip', reason: attack.skip, durationMs: 0 };
@@ -128,6 +130,7 @@ async function runAttack(
     oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
     captures,
     record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
+    waiting,
   };
   try {
     const module = attackById(attack.id)!;

@@ -458,6 +458,27 @@ describe('concurrent', () => {
     assert.deepEqual(kinds(j), ['wrong-replay']);
     assert.equal(message(j, 'wrong-replay'), '2 replays lack Idempotent-Replayed: true');
   });
+
+  it('replayHeader in a check-then-act race: successes the oracle counts as fresh creations are no replays', () => {
+    const s = scenario({ expect: { replayHeader: MARKER } });
+    const mark = { 'idempotent-replayed': 'true' };
+    // Four successes, four side effects: every success created an order; the duplicate effect is the finding alone.
+    const all = judge(s, TARGET, burst([201, 201, 201, 201, 409], { before: 0, after: 4 }));
+    assert.deepEqual(kinds(all), ['duplicate-effect']);
+    // Five successes, two effects: three replays, of which two (four unmarked, less the two creations) lack the marker.
+    const some = judge(s, TARGET, burst([201, 201, 201, 201, [201, ORDER, mark]], { before: 0, after: 2 }));
+    assert.deepEqual(kinds(some), ['duplicate-effect', 'wrong-replay']);
+    assert.equal(
+      message(some, 'wrong-replay'),
+      '2 of the 3 replays (successes beyond the 2 fresh creations the oracle counts) lack Idempotent-Replayed: true',
+    );
+  });
+
+  it('replayHeader without an oracle: one success is the original, the others replays (as ever)', () => {
+    const j = judge(scenario({ expect: { replayHeader: MARKER }, noOracle: true }), TARGET, burst([201, 201, 201]));
+    assert.deepEqual(kinds(j), ['wrong-replay']);
+    assert.equal(message(j, 'wrong-replay'), '2 replays lack Idempotent-Replayed: true');
+  });
 });
 
 // --- reuse ------------------------------------------------------------------
