@@ -30,6 +30,7 @@ export const FLAGS_HELP = `Flags by command:                                 run
   --var, --secret <NAME=VALUE>, --env-file <file>  x    x       x
   --preset <name>                                  x    x       x
   --attack, --engine, --requests, --timeout        x    x
+  --max-response-size <size>                       x    x
   --insecure, --ca <file>                          x    x
   --list, --dry-run, --max-requests, --shard       x    x
   --verbose                                        x    x
