@@ -123,7 +123,7 @@ async function runAttack(
     scope: options.scope,
     client,
     transport: options.transport,
-    oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
+    oracle: Oracle.for(plan.scenario, client),
     captures,
     record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
   };
