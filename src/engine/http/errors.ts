@@ -2,6 +2,7 @@
 // HTTP/2, undici): what kind of failure a socket or TLS error is, and one line
 // a user can act on.
 import type { Exchange } from '../../model/http.js';
+import { INTERRUPTED } from '../../model/errors.js';
 
 export type TransportErrorKind = Exclude<NonNullable<Exchange['errorKind']>, 'cut'>;
 
@@ -49,6 +50,25 @@ const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNA
 
 /** An 'error' listener that keeps a late error from crashing the process. */
 export function noop(): void {}
+
+/** The failure of whatever a transport had in flight when the run was interrupted. */
+export function interruptedError(): TransportError {
+  return new TransportError('interrupted', INTERRUPTED);
+}
+
+/**
+ * Calls onAbort once when signal aborts (at once, synchronously, when it has
+ * already); returns the function that stops listening. No signal: nothing.
+ */
+export function whenAborted(signal: AbortSignal | undefined, onAbort: () => void): () => void {
+  if (!signal) return noop;
+  if (signal.aborted) {
+    onAbort();
+    return noop;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
 
 /** A delay setTimeout accepts: at least 0, at most 2^31-1 ms (beyond that node fires after 1 ms). */
 export function timerDelay(ms: number): number {
