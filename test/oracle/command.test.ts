@@ -2,7 +2,7 @@
 // and killed as a group past it (nothing it started survives), and failures
 // that name the command, how it ended and the end of its stderr.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -14,6 +14,7 @@ import { orderScenario } from '../helpers/builders.js';
 import { cli, tempDir, writeScenario } from '../helpers/harness.js';
 import { show, withDemo } from '../helpers/cli.js';
 import { waitFor } from '../helpers/net.js';
+import { alive, groupMembers } from '../helpers/procs.js';
 
 const SCOPE = { env: {}, vars: {}, secrets: {} };
 
@@ -23,33 +24,6 @@ function commandOracle(command: string, timeoutMs: number, signal?: AbortSignal)
   const oracle = new Oracle(scenario, client, signal ? { signal } : {});
   const ctx: RenderContext = { scope: SCOPE, run: newRun() };
   return { read: () => oracle.read(ctx), close: () => client.close() };
-}
-
-/** The pids of every live process in process group pgid (zombies are dead: only their parent has not reaped them yet). */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(entry));
-  }
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
