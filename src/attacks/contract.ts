@@ -59,6 +59,12 @@ export interface AttackEnv {
   captures?: Record<string, string>;
   /** Called with every exchange the attack made (oracle reads aside), so reporters can count and `--verbose` can show them. */
   record(...exchanges: Exchange[]): void;
+  /**
+   * Aborted when the run is interrupted. The client, the transport options
+   * and the oracle carry it already; an attack passes it to its own waits
+   * (`sleep(ms, env.signal)`), which then end with Interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 /** One key, one `run.id`, one rendered operation, and the oracle around it. */

@@ -45,7 +45,7 @@ async function retryThroughInFlight(env: AttackEnv, obs: DropCutObservation): Pr
       obs.stuck = true;
       return;
     }
-    await sleep(Math.min(retryAfterMs(retry), left));
+    await sleep(Math.min(retryAfterMs(retry), left), env.signal);
   }
 }
 

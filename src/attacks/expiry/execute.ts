@@ -24,7 +24,7 @@ async function retryLater(env: AttackEnv, name: 'A' | 'B', retryAt: (original: {
   const labels = LABELS[name];
   const original = await send(env, run.request, labels.original);
   requireSuccess(env, original);
-  await sleep(retryAt(original) - now());
+  await sleep(retryAt(original) - now(), env.signal);
   const retry = await send(env, run.request, labels.retry);
   await finishRun(env, run);
   return { run, original, retry, retryAfterMs: Math.round(retry.startedAt - (name === 'A' ? original.startedAt : original.endedAt!)) };
