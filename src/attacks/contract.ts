@@ -63,6 +63,12 @@ export interface AttackEnv {
   record(...exchanges: Exchange[]): void;
   /** Called before the attack sleeps until `untilMs` (epoch ms) for `what`, so a long wait is not silence. */
   waiting?(what: string, untilMs: number): void;
+  /**
+   * Aborted when the run is interrupted. The client, the transport options
+   * and the oracle carry it already; an attack passes it to its own waits
+   * (`sleep(ms, env.signal)`), which then end with Interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 /** One key, one `run.id`, one rendered operation, and the oracle around it. */

@@ -73,7 +73,7 @@ export async function sendThroughInFlight(
     if (left <= 0) return { attempts, stuck: true };
     const wait = Math.min(retryAfterMs(exchange), left);
     env.waiting?.(`${label(attempt + 1)} after an in-flight answer (Retry-After)`, Date.now() + wait);
-    await sleep(wait);
+    await sleep(wait, env.signal);
   }
 }
 

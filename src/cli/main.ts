@@ -154,6 +154,7 @@ function commonRunOptions(cmd: Command): Command {
     .option('--report-json <file>', 'write the JSON report to this file');
   reportOptions(cmd)
     .addOption(new Option('--timeout <duration>', 'bound for each request').default('10s'))
+    .addOption(new Option('--max-response-size <size>', 'largest response body accepted, e.g. 512KiB; a larger one is "could not test"').default('16MiB'))
     .option('--insecure', 'accept any TLS certificate (self-signed staging)')
     .option('--ca <file>', 'trust this CA certificate (PEM) in addition to the system ones')
     .option('--list', 'name the scenarios and attacks a run would execute, then exit')

@@ -18,6 +18,7 @@ import { FlagError, reportSetupError } from './errors.js';
 import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { dryRunText, listText } from './preview.js';
 import { checkReportPaths, exitAfterReporters, reportersFor } from './reporters.js';
+import { interruptOnSignals } from './interrupt.js';
 
 export interface RunFlags extends CommonFlags {
   /** Repeatable: several instances of one deployment. */
@@ -113,8 +114,15 @@ export async function runOrPreview(
   }
   await checkReportPaths(flags);
   const events = reportersFor(flags, redact);
-  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, events);
-  return exitAfterReporters(exitCodeOf(result), events);
+  const interruption = interruptOnSignals();
+  let result: RunResult;
+  try {
+    result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value), signal: interruption.signal }, events);
+  } finally {
+    interruption.dispose();
+  }
+  // Interrupted, the run's verdict is incomplete whatever it says: 130 or 143, as a shell would report it.
+  return interruption.exitCode ?? exitAfterReporters(exitCodeOf(result), events);
 }
 
 export function exitCodeOf(result: RunResult): number {

@@ -23,6 +23,8 @@ export type RunEvent =
   | { type: 'attack-end'; scenario: ScenarioRef; result: AttackResult }
   | { type: 'scenario-end'; scenario: ScenarioRef; result: ScenarioResult }
   | { type: 'warning'; message: string }
+  /** The run was interrupted (by `signal`, when a process signal did it): what is in flight is ending, the reports follow. */
+  | { type: 'interrupted'; signal?: string }
   | { type: 'run-end'; result: RunResult };
 
 /** Where a run sends its events (the reporters' multiplexer, or nothing). */

@@ -153,6 +153,8 @@ export interface RunResult {
   summary: RunSummary;
   /** No finding and nothing that could not be tested: `runOk(summary)`. */
   ok: boolean;
+  /** The run was interrupted (SIGINT, SIGTERM): attacks that had not finished are errors with the reason "interrupted". */
+  interrupted?: boolean;
 }
 
 /** RunResult.ok: no finding and nothing that could not be tested. */

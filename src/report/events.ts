@@ -65,6 +65,7 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
     case 'run-begin':
     case 'attack-begin':
     case 'attack-progress':
+    case 'interrupted':
       return event;
     case 'scenario-begin':
       return { ...event, target: redact.text(event.target) };

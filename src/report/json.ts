@@ -10,6 +10,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
     schemaVersion: 1,
     tool,
     ok: result.ok,
+    ...(result.interrupted ? { interrupted: true } : {}),
     startedAt: result.startedAt,
     durationMs: result.durationMs,
     summary: result.summary,

@@ -51,7 +51,7 @@ export class TerminalReporter implements Reporter {
 
   onEvent(event: RunEvent): void {
     const verbosity = this.opts.verbosity ?? 'normal';
-    if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning') return;
+    if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning' && event.type !== 'interrupted') return;
     switch (event.type) {
       case 'scenario-begin':
         this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${location(event.scenario.file, event.scenario.line)} → ${event.target}`)}\n`);
@@ -89,6 +89,10 @@ export class TerminalReporter implements Reporter {
       case 'warning':
         this.stopLive();
         this.write(`${block(event.message, ' '.repeat('warning: '.length), `${this.c.yellow('warning:')} `).join('\n')}\n`);
+        break;
+      case 'interrupted':
+        this.stopLive();
+        this.write(`${this.c.yellow(`interrupted${event.signal ? ` (${event.signal})` : ''}:`)} finishing reports… (stopping what is in flight, running teardown; a second signal exits at once)\n`);
         break;
       case 'run-end':
         this.stopLive();
@@ -209,7 +213,9 @@ export class TerminalReporter implements Reporter {
     const counts = verdictCounts(sum)
       .map(({ verdict, n, text }) => (verdict === 'pass' || n > 0 ? style[verdict] : this.c.dim)(text))
       .join(', ');
-    lines.push('', `${runSize(sum)}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    lines.push('', `${runSize(sum)}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`);
+    if (result.interrupted) lines.push(this.c.yellow('interrupted: the attacks that had not finished could not be tested'));
+    lines.push('');
     return lines.join('\n');
   }
 

@@ -38,6 +38,7 @@ function scenario(o: ScenarioOptions = {}): Scenario {
       count: o.noOracle ? undefined : { kind: 'command', command: 'echo 1' },
       id: '$.id',
       settleMs: 0,
+      timeoutMs: 10_000,
       ...o.effects,
     };
   }

@@ -109,6 +109,7 @@ function everyEvent(secret = SECRET): Record<RunEvent['type'], RunEvent> {
     'attack-end': { type: 'attack-end', scenario: ref, result: attack(secret) },
     'scenario-end': { type: 'scenario-end', scenario: ref, result: scenario(secret) },
     warning: { type: 'warning', message: `teardown failed for ${secret}` },
+    interrupted: { type: 'interrupted', signal: 'SIGINT' },
     'run-end': { type: 'run-end', result: run(secret) },
   };
 }

@@ -32,7 +32,7 @@ async function retryLater(
   const wait = retryAt(original) - now();
   // now() is the monotonic clock; reporters want wall-clock time.
   env.waiting?.(what, Date.now() + wait);
-  await sleep(wait);
+  await sleep(wait, env.signal);
   const retry = await send(env, run, run.request, labels.retry);
   await finishRun(env, run);
   return { run, original, retry, retryAfterMs: Math.round(retry.startedAt - (name === 'A' ? original.startedAt : original.endedAt!)) };
