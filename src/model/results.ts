@@ -1,6 +1,7 @@
 // What a judged attack looks like: the plain result the runner hands to every
 // reporter. Reporters render these and never touch the network.
 import type { Exchange } from './http.js';
+import type { ProxySession } from './proxy.js';
 
 export const FINDING_KINDS = [
   'server-error',
@@ -10,6 +11,15 @@ export const FINDING_KINDS = [
   'wrong-replay',
   'mismatch-accepted',
   'early-expiry',
+  // The client's half, judged by `idemchaos proxy`:
+  'key-changed',
+  'unsafe-retry',
+  'retry-changed',
+  'key-reused',
+  'weak-key',
+  'ignored-retry-after',
+  'retried-mismatch',
+  'retry-storm',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -101,6 +111,8 @@ export interface RunResult {
   summary: RunSummary;
   /** No finding and nothing that could not be tested: `runOk(summary)`. */
   ok: boolean;
+  /** Set for `idemchaos proxy`: its one scenario's attacks are these operations. */
+  proxy?: ProxySession;
 }
 
 /** RunResult.ok: no finding and nothing that could not be tested. */
