@@ -60,7 +60,8 @@ function withHeaderChanges(op: LiveOperation, opts: JudgeOptions): LiveOperation
   const first = op.attempts[0]!;
   const n = op.attempts.length;
   const attempts = op.attempts.map((a, i) => {
-    const label = `#${op.id} attempt ${i + 1}/${n}${a.fault && a.fault !== 'none' ? ` (${a.fault})` : ''}`;
+    const how = [...(a.fault && a.fault !== 'none' ? [a.fault] : []), ...(CLIENT_LABEL[a.client.kind] ? [CLIENT_LABEL[a.client.kind]!] : [])];
+    const label = `#${op.id} attempt ${i + 1}/${n}${how.length > 0 ? ` (${how.join(', ')})` : ''}`;
     const out: ProxyAttempt = { ...a, exchange: { ...a.exchange, label } };
     if (i > 0) {
       const changed = changedHeaders(first.exchange.request.headers, a.exchange.request.headers, opts);
@@ -71,6 +72,13 @@ function withHeaderChanges(op: LiveOperation, opts: JudgeOptions): LiveOperation
   });
   return { id: op.id, attempts };
 }
+
+/** How an attempt ended when the client got no answer, for its label. */
+const CLIENT_LABEL: Partial<Record<ProxyAttempt['client']['kind'], string>> = {
+  reset: 'the client got nothing',
+  'gave-up': 'the client gave up',
+  interrupted: 'the proxy stopped first',
+};
 
 function noteFor(op: LiveOperation): string {
   const { attempts } = op;

@@ -41,7 +41,8 @@ export class GithubReporter implements Reporter {
 
 /** The workflow-command lines for one scenario's results, without newlines. */
 export function githubAnnotations(s: ScenarioResult, workspace: string): string[] {
-  const file = workspacePath(s.file, workspace);
+  // A proxy session has no scenario file: its annotations carry a title only.
+  const file = s.file ? workspacePath(s.file, workspace) : undefined;
   const out: string[] = [];
   if (s.error) out.push(command('warning', { file, line: s.line, title: s.name }, `could not test: ${s.error}`));
   for (const a of s.attacks) {
@@ -58,8 +59,9 @@ export function workspacePath(file: string, workspace: string): string {
   return (rel === '' ? file : rel).split(path.sep).join('/');
 }
 
-function command(kind: 'error' | 'warning', props: { file: string; line: number; title: string }, message: string): string {
-  const list = `file=${escapeProperty(props.file)},line=${props.line},title=${escapeProperty(props.title)}`;
+function command(kind: 'error' | 'warning', props: { file: string | undefined; line: number; title: string }, message: string): string {
+  const where = props.file !== undefined ? `file=${escapeProperty(props.file)},line=${props.line},` : '';
+  const list = `${where}title=${escapeProperty(props.title)}`;
   return `::${kind} ${list}::${escapeData(message)}`;
 }
 
