@@ -150,8 +150,8 @@ export function forwarder(base: URL, opts: { timeoutMs: number; maxBodyBytes: nu
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > opts.maxBodyBytes) {
-              res.destroy();
               fail(`the upstream's response body passed ${opts.maxBodyBytes} bytes, the proxy's bound`);
+              res.destroy();
               return;
             }
             chunks.push(chunk);
