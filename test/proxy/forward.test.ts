@@ -5,11 +5,14 @@
 // connections, with the upstream's base path kept and bodies bounded.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_MATCH, parseMatch, type MatchRule } from '../../src/proxy/match.js';
 import { startProxy, type ProxyServer } from '../../src/proxy/server.js';
-import { close, listen } from '../helpers/net.js';
+import { close, closedPort, listen, selfSignedCert } from '../helpers/net.js';
+import { judgeOperations } from '../../src/proxy/rules.js';
+import { volatileMatcher } from '../../src/proxy/headers.js';
 
 interface Seen {
   method: string;
@@ -190,5 +193,58 @@ describe('forwarding without a fault', () => {
     assert.deepEqual(first.upstream, { status: 201 });
     assert.deepEqual(first.client, { kind: 'answer', status: 201 });
     assert.equal(proxy.passedThrough() >= 2, true, 'the GET and the DELETE were not audited');
+  });
+});
+
+describe('an https upstream, and an upstream that goes away', () => {
+  const rules = DEFAULT_MATCH.map((m) => parseMatch(m) as MatchRule);
+  const post = (url: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { 'Content-Length': '2', 'Idempotency-Key': '3f1c9a52-7d4e-4b8a-9c1f-0e2d4b6a8c10' }, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+
+  it('the client speaks plain HTTP to the proxy, the proxy TLS to the upstream (its certificate checked against --ca)', async () => {
+    const { key, cert } = selfSignedCert();
+    const server = https.createServer({ key, cert }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(201, { 'Content-Type': 'text/plain' });
+        res.end(`secure ${req.url}`);
+      });
+    });
+    const port = await listen(server);
+    const options = { faults: ['none' as const], match: rules, keyHeader: 'Idempotency-Key', holdMs: 1000, timeoutMs: 5000, maxBodyBytes: 1 << 20 };
+    const trusted = await startProxy({ ...options, upstream: new URL(`https://127.0.0.1:${port}/api`), ca: cert });
+    const untrusted = await startProxy({ ...options, upstream: new URL(`https://127.0.0.1:${port}/api`) });
+    try {
+      assert.deepEqual(await post(`${trusted.url}/orders`), { status: 201, body: 'secure /api/orders' });
+      const refused = await post(`${untrusted.url}/orders`);
+      assert.equal(refused.status, 502);
+      assert.match(refused.body, /self-signed certificate|certificate/i);
+    } finally {
+      await trusted.stop(500);
+      await untrusted.stop(500);
+      await close(server);
+    }
+  });
+
+  it('an upstream gone mid-session: the client gets a 502 naming it, and the operation could not be tested', async () => {
+    const proxy = await startProxy({ upstream: new URL(`http://127.0.0.1:${await closedPort()}`), faults: ['none'], match: rules, keyHeader: 'Idempotency-Key', holdMs: 1000, timeoutMs: 5000, maxBodyBytes: 1 << 20 });
+    try {
+      const r = await post(`${proxy.url}/orders`);
+      assert.equal(r.status, 502);
+      assert.match(r.body, /^idemchaos proxy: cannot connect to 127\.0\.0\.1:\d+: ECONNREFUSED/);
+    } finally {
+      await proxy.stop(500);
+    }
+    const [op] = judgeOperations(proxy.ledger.operations, { maxAttempts: 6, keyHeader: 'Idempotency-Key', isVolatile: volatileMatcher([]) });
+    assert.equal(op!.verdict, 'error');
+    assert.match(op!.note!, /the upstream did not answer attempt 1: cannot connect to/);
   });
 });
