@@ -16,7 +16,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage or scenario error: bad flag, missing file, no scenario found, invalid
      YAML, schema violation, undefined template variable, no attack can run
   3  could not test: target unreachable, TLS failure, oracle failed, or the first
-     request of an attack was not answered with a success status
+     request of an attack was not answered with a success status; for proxy:
+     the upstream unreachable or the command could not start
   The demo command exits 0 whenever the demo itself ran, whatever it found.`;
 
 /** Which command takes which flag: the same table stands in the README. */
@@ -32,4 +33,6 @@ export const FLAGS_HELP = `Flags by command:                                 run
   --report-json, -junit, -markdown, -html <file>   x    x                 x
   -X, -H, --json, --data, --key-header, --count, --count-select, --id, --ttl,
   --expect-mismatch, --expect-in-flight, --after-expiry: probe only
-  init: --force     serve-demo: --bug, --port, --latency, --ttl`;
+  init: --force     serve-demo: --bug, --port, --latency, --ttl
+  proxy: --upstream, --listen, --fault, --match, --key-header, --duration, --hold,
+  --timeout, --max-attempts, --volatile-header, --insecure, --ca, the report flags`;

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { BIN, cli, ROOT, tempDir } from '../helpers/harness.js';
 import { closedPort, sleep } from '../helpers/net.js';
 import { show } from '../helpers/cli.js';
+import { PROXY_FAULTS } from '../../src/model/proxy.js';
 
 /** A client script (ESM) in a fresh folder; returns its path. */
 async function script(source: string): Promise<string> {
@@ -180,5 +181,9 @@ setInterval(() => {}, 1000);
     assert.equal(r.code, 0);
     for (const flag of ['--upstream', '--listen', '--fault', '--match', '--key-header', '--duration', '--hold', '--max-attempts', '--volatile-header', '--report-html']) assert.ok(r.stdout.includes(flag), flag);
     assert.match(r.stdout, /idemchaos proxy --upstream demo -- node my-client\.js/);
+    // The help names the faults from its own list (kept there so --help loads nothing): it must not drift.
+    const flat = r.stdout.replace(/\s+/g, ' ');
+    const faults = /fault for each new operation's first attempt, in turn \(repeatable\): (.*?) --match/.exec(flat)?.[1];
+    assert.equal(faults, PROXY_FAULTS.map((f) => (f === 'drop-response' ? 'drop-response (default)' : f)).join(', '));
   });
 });
