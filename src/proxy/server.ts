@@ -262,7 +262,9 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Listening on every address: the client reaches it on loopback.
+  const unspecified = address.address === '0.0.0.0' || address.address === '::';
+  const host = unspecified ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let stopped: Promise<void> | undefined;
   return {
