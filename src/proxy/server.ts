@@ -235,9 +235,9 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
       return;
     }
     attempt.client = await deliver(req, res, answer, gone);
-    if (attempt.client.kind === 'answer') attempt.retryAfterMs = retryAfterMs(res.getHeader('retry-after') as string | undefined, now());
-    if (attempt.retryAfterMs === undefined) delete attempt.retryAfterMs;
     attempt.endedAt = now();
+    const wait = attempt.client.kind === 'answer' ? retryAfterMs(attempt.exchange.response?.headers['retry-after'], attempt.endedAt) : undefined;
+    if (wait !== undefined) attempt.retryAfterMs = wait;
   }
 
   /** The upstream's answer, or its failure as an UpstreamError. */

@@ -9,6 +9,7 @@ import type { ProxyFault } from '../../src/model/proxy.js';
 import { DEFAULT_MATCH, parseMatch, type MatchRule } from '../../src/proxy/match.js';
 import { startProxy, type ProxyServer } from '../../src/proxy/server.js';
 import { close, listen, waitFor } from '../helpers/net.js';
+import { judgeOperations } from '../../src/proxy/rules.js';
 
 interface Raw {
   /** Every byte the client received. */
@@ -63,6 +64,11 @@ describe('faults on the wire', () => {
       req.resume();
       req.on('end', () => {
         calls++;
+        if (req.url === '/busy') {
+          res.writeHead(503, { 'Retry-After': '2', 'Content-Length': '0' });
+          res.end();
+          return;
+        }
         res.writeHead(201, { 'Content-Type': 'application/json' });
         res.end('{"id":"ord_1"}');
       });
@@ -130,6 +136,18 @@ describe('faults on the wire', () => {
     assert.match(answers[2]!, /^HTTP\/1\.1 422 /);
     assert.doesNotMatch(answers[2]!, /retry-after/i);
     assert.equal(calls - before, 0);
+  });
+
+  it("the upstream's own Retry-After is recorded with the answer, and judged like the proxy's", async () => {
+    const p = await proxyWith(['none']);
+    const k = { 'Idempotency-Key': '3f1c9a52-7d4e-4b8a-9c1f-0e2d4b6a8c10' };
+    await rawPost(`${p.url}/busy`, '{}', k);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await rawPost(`${p.url}/busy`, '{}', k);
+    const [first, second] = p.ledger.operations[0]!.attempts;
+    assert.deepEqual([first!.client, first!.retryAfterMs, second!.client], [{ kind: 'answer', status: 503 }, 2000, { kind: 'answer', status: 503 }]);
+    const [op] = judgeOperations(p.ledger.operations, { maxAttempts: 6, keyHeader: 'Idempotency-Key', isVolatile: () => false });
+    assert.deepEqual(op!.findings.map((f) => f.kind), ['ignored-retry-after']);
   });
 
   it('each new operation gets the next fault in turn; a retry passes through untouched', async () => {
