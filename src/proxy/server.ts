@@ -198,6 +198,11 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
       return;
     }
     record(attempt, answer);
+    if (answer instanceof UpstreamError && hardStop.signal.aborted) {
+      attempt.client = { kind: 'interrupted' };
+      res.destroy();
+      return;
+    }
     if (answer instanceof UpstreamError) {
       if (fault === 'drop-response' || fault === 'timeout') {
         reset(req, res);
@@ -247,7 +252,8 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
 
   function record(attempt: ProxyAttempt, answer: UpstreamAnswer | UpstreamError): void {
     if (answer instanceof UpstreamError) {
-      attempt.upstream = { error: answer.message };
+      // Cut short by the proxy stopping: not the upstream's failure.
+      if (!hardStop.signal.aborted) attempt.upstream = { error: answer.message };
       attempt.exchange.error = answer.message;
       return;
     }

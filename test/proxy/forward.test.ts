@@ -247,4 +247,17 @@ describe('an https upstream, and an upstream that goes away', () => {
     assert.equal(op!.verdict, 'error');
     assert.match(op!.note!, /the upstream did not answer attempt 1: cannot connect to/);
   });
+
+  it('an attempt still waiting for the upstream when the session ends is interrupted, not an upstream failure', async () => {
+    const hanging = http.createServer(() => {});
+    const proxy = await startProxy({ upstream: new URL(`http://127.0.0.1:${await listen(hanging)}`), faults: ['none'], match: rules, keyHeader: 'Idempotency-Key', holdMs: 1000, timeoutMs: 5000, maxBodyBytes: 1 << 20 });
+    const pending = post(`${proxy.url}/orders`).catch((err: NodeJS.ErrnoException) => err.code);
+    while (proxy.ledger.operations.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await proxy.stop(100);
+    assert.equal(await pending, 'ECONNRESET');
+    hanging.closeAllConnections();
+    await close(hanging);
+    const [op] = judgeOperations(proxy.ledger.operations, { maxAttempts: 6, keyHeader: 'Idempotency-Key', isVolatile: volatileMatcher([]) });
+    assert.deepEqual([op!.verdict, op!.note, op!.attempts[0]!.client, op!.attempts[0]!.upstream], ['pass', 'the proxy stopped while its last attempt was open', { kind: 'interrupted' }, undefined]);
+  });
 });
