@@ -111,19 +111,19 @@ describe('faults on the wire', () => {
   });
 
   it('timeout: the answer is held for --hold, then dropped; a client that gives up first is recorded as giving up', async () => {
-    const p = await proxyWith(['timeout'], 400);
+    const p = await proxyWith(['timeout'], 1000);
     const before = calls;
     const r = await rawPost(`${p.url}/orders`, '{"a":1}');
     assert.equal(r.bytes.length, 0);
     assert.equal(r.error, 'ECONNRESET');
-    assert.ok(r.ms >= 390, `dropped after ${r.ms} ms`);
+    assert.ok(r.ms >= 990, `dropped after ${r.ms} ms`);
     assert.equal(calls - before, 1);
     const quitter = await rawPost(`${p.url}/orders`, '{"a":2}', {}, 100);
     assert.equal(quitter.error, 'gave up');
     const a = p.ledger.operations[1]!.attempts[0]!;
     await waitFor(() => a.client.kind !== 'interrupted', 2000, 'the proxy to see the client leave');
     assert.equal(a.client.kind, 'gave-up');
-    assert.ok(a.endedAt - a.at < 390, `the attempt ended when the client left (${a.endedAt - a.at} ms)`);
+    assert.ok(a.endedAt - a.at < 990, `the attempt ended when the client left (${a.endedAt - a.at} ms)`);
   });
 
   it('in-flight, server-error and mismatch answer 409, 503 (with Retry-After: 1) and 422 without forwarding', async () => {
