@@ -35,4 +35,4 @@ export const FLAGS_HELP = `Flags by command:                                 run
   --expect-mismatch, --expect-in-flight, --after-expiry: probe only
   init: --force     serve-demo: --bug, --port, --latency, --ttl
   proxy: --upstream, --listen, --fault, --match, --key-header, --duration, --hold,
-  --timeout, --max-attempts, --volatile-header, --insecure, --ca, the report flags`;
+  --timeout, --max-attempts, --volatile-header, --insecure, --ca, --secret, the report flags`;

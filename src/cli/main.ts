@@ -115,6 +115,7 @@ function buildProgram(): Command {
     .option('--volatile-header <name>', 'a header that may change between attempts, added to the built-in list (repeatable; * globs)', collect)
     .option('--insecure', 'accept any TLS certificate from an https upstream')
     .option('--ca <file>', 'trust this CA certificate (PEM) for an https upstream')
+    .option('--secret <NAME=VALUE>', 'a value never shown in any output, wherever the client sends it (repeatable; also IDEMCHAOS_SECRET_<NAME>)', collect)
     .option('--report-json <file>', 'write the JSON report (with every operation\'s attempts) to this file');
   reportOptions(proxy)
     .option('--verbose', 'also print a line per request while a command runs')

@@ -7,7 +7,7 @@ import { Redactor } from '../secrets/redactor.js';
 import { DEFAULT_MATCH, parseMatch, type MatchRule } from '../proxy/match.js';
 import { runProxy } from '../proxy/session.js';
 import { FlagError, reportSetupError } from './errors.js';
-import { durationFlag, parsePositiveInt } from './options.js';
+import { durationFlag, parsePositiveInt, scopeFrom } from './options.js';
 import { reportersFor, type ReportFlags } from './reporters.js';
 import { exitCodeOf } from './run-command.js';
 
@@ -24,6 +24,7 @@ export interface ProxyFlags extends ReportFlags {
   volatileHeader?: string[];
   insecure?: boolean;
   ca?: string;
+  secret?: string[];
 }
 
 export async function proxyCommand(command: string[], flags: ProxyFlags): Promise<number> {
@@ -42,8 +43,10 @@ export async function proxyCommand(command: string[], flags: ProxyFlags): Promis
     if (!flags.keyHeader.trim()) throw new FlagError('--key-header must name a header');
     const ca = flags.ca ? await readCa(flags.ca) : undefined;
 
-    // The key stays visible (the audit is about it); credentials never do.
-    const redact = new Redactor([], { keyHeaders: [flags.keyHeader] });
+    // The key stays visible (the audit is about it); credentials never do, nor the values of
+    // --secret and IDEMCHAOS_SECRET_* (a token the client's suite sends in a body, say).
+    const secrets = Object.values(scopeFrom({ secret: flags.secret ?? [] }).secrets);
+    const redact = new Redactor(secrets, { keyHeaders: [flags.keyHeader] });
     const reporters = reportersFor(flags, redact);
     const withCommand = command.length > 0;
     // A line per request without a command; with one, its own output comes first and the lines only with --verbose.

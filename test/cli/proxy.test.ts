@@ -53,11 +53,11 @@ async function alive(pid: number): Promise<boolean> {
 describe('idemchaos proxy', () => {
   it('--upstream demo -- node client.js: a well-behaved client exits 0 whatever the command exits; the reports carry every attempt', async () => {
     const dir = await tempDir();
-    const client = await script(CLIENT('fixed'));
+    const client = await script(CLIENT('fixed', "['a', 'sku-b-secret']"));
     const files = { json: path.join(dir, 'r.json'), junit: path.join(dir, 'r.xml'), md: path.join(dir, 'r.md'), html: path.join(dir, 'r.html') };
     const r = await cli(
       ['proxy', '--upstream', 'demo', '--fault', 'drop-response', '--fault', 'in-flight', '--report-json', files.json, '--report-junit', files.junit, '--report-markdown', files.md, '--report-html', files.html, '--', 'node', client],
-      { env: { CLIENT_EXIT: '7' } },
+      { env: { CLIENT_EXIT: '7', IDEMCHAOS_SECRET_SKU: 'sku-b-secret' } },
     );
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /^idemchaos proxy http:\/\/127\.0\.0\.1:\d+ → http:\/\/127\.0\.0\.1:\d+\n/);
@@ -84,6 +84,8 @@ describe('idemchaos proxy', () => {
     assert.match(attempt.key, /^[0-9a-f-]{36}$/);
     assert.equal(attempt.exchange.request.headers.authorization, 'Bearer ***');
     assert.match(attempt.exchange.request.body.text, /"sku":"a"/);
+    assert.equal(doc.operations[1].attempts[0].exchange.request.body.text, '{"sku":"***","ref":"***"}', 'a declared secret is masked in bodies');
+    for (const f of Object.values(files)) assert.doesNotMatch(await readFile(f, 'utf8'), /sku-b-secret/, f);
     assert.equal(attempt.exchange.response.status, 201, "the upstream's answer the client never got");
     assert.match(await readFile(files.md, 'utf8'), /\| 1 \| `POST \/orders` \| [0-9a-f-]{36} \| drop-response→reset, 201 \| ✅ pass/);
     const html = await readFile(files.html, 'utf8');
