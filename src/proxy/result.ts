@@ -17,7 +17,7 @@ export function operationResult(op: ProxyOperation): AttackResult {
     attack: operationName(op),
     verdict: op.verdict,
     responseOnly: false,
-    durationMs: Math.max(0, last.endedAt - first.at),
+    durationMs: Math.round(Math.max(0, last.endedAt - first.at) * 1000) / 1000,
     metrics: { requestsSent: op.attempts.length },
     findings: op.findings,
   };
