@@ -15,7 +15,7 @@ import { Redactor } from '../secrets/redactor.js';
 import { reportSetupError } from './errors.js';
 import { toolInfo } from './version.js';
 import { EXIT } from './exit-codes.js';
-import { summarize, type RunResult, type ScenarioResult } from '../model/results.js';
+import { runOk, summarize, type RunResult, type ScenarioResult } from '../model/results.js';
 import { DEMO_MODES, isDemoMode, startDemo, type DemoMode } from '../demo/server.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -81,7 +81,7 @@ export async function demoCommand(flags: { reportJson?: string }): Promise<numbe
         durationMs: Date.now() - t0,
         scenarios: scenariosAll,
         summary,
-        ok: summary.failed === 0 && summary.errored === 0,
+        ok: runOk(summary),
       };
       await writeFile(flags.reportJson, JSON.stringify(jsonReport(new Redactor().run(combined), toolInfo()), null, 2) + '\n');
     }
@@ -110,7 +110,7 @@ function renderTable(perMode: { mode: DemoMode; results: ScenarioResult[] }[], c
   return table.toString();
 }
 
-export async function serveDemoCommand(flags: { bug: string; port: string; latency: string; ttl: string }): Promise<number> {
+export async function serveDemoCommand(flags: { bug: string; port: string; latency: string; ttl: string; instances: string }): Promise<number> {
   if (!isDemoMode(flags.bug)) {
     process.stderr.write(`idemchaos: --bug: unknown mode '${flags.bug}' (modes: ${DEMO_MODES.map((m) => m.mode).join(', ')})\n`);
     return EXIT.usage;
@@ -129,9 +129,18 @@ export async function serveDemoCommand(flags: { bug: string; port: string; laten
     process.stderr.write(`idemchaos: --port: expected a port number, got '${flags.port}'\n`);
     return EXIT.usage;
   }
-  const server = await startDemo({ bug: flags.bug, port, latencyMs, ttlMs });
+  const instances = Number(flags.instances);
+  if (!Number.isInteger(instances) || instances < 1) {
+    process.stderr.write(`idemchaos: --instances: expected a whole number of at least 1, got '${flags.instances}'\n`);
+    return EXIT.usage;
+  }
+  if (port !== 0 && port + instances - 1 > 65535) {
+    process.stderr.write(`idemchaos: --port: ${port} leaves no room for ${instances} consecutive ports\n`);
+    return EXIT.usage;
+  }
+  const server = await startDemo({ bug: flags.bug, port, latencyMs, ttlMs, instances });
   const description = DEMO_MODES.find((m) => m.mode === flags.bug)!.description;
-  process.stdout.write(`demo orders API (${flags.bug}: ${description})\nlistening on ${server.url}  (Ctrl-C to stop)\n`);
+  process.stdout.write(`demo orders API (${flags.bug}: ${description})\nlistening on ${server.urls.join(', ')}  (Ctrl-C to stop)\nits OpenAPI description: ${server.url}/openapi.json  (idemchaos init --from it)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -8,16 +8,21 @@ export const EXIT = {
   usage: 2,
   /** Target unreachable, TLS failure, oracle failed, first request not a success. */
   couldNotTest: 3,
+  /** A report could not be written during the run. Wins over ok and couldNotTest, not over findings. */
+  reporterFailed: 4,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  no finding
-  1  at least one finding: the API mishandles idempotency (wins over 3)
+  1  at least one finding: the API mishandles idempotency (wins over 3 and 4)
   2  usage or scenario error: bad flag, missing file, no scenario found, invalid
      YAML, schema violation, undefined template variable, no attack can run
   3  could not test: target unreachable, TLS failure, oracle failed, or the first
      request of an attack was not answered with a success status; for proxy:
      the upstream unreachable or the command could not start
+  4  a report (--report-json, -junit, -markdown, -html) could not be written
+     during the run (wins over 0 and 3); a report path that cannot be written
+     at all is found before anything is sent, and is a usage error (2)
   The demo command exits 0 whenever the demo itself ran, whatever it found.`;
 
 /** Which command takes which flag: the same table stands in the README. */
@@ -32,7 +37,8 @@ export const FLAGS_HELP = `Flags by command:                                 run
   --quiet                                          x    x                 x
   --report-json, -junit, -markdown, -html <file>   x    x                 x
   -X, -H, --json, --data, --key-header, --count, --count-select, --id, --ttl,
-  --expect-mismatch, --expect-in-flight, --after-expiry: probe only
+  --expect-mismatch, --expect-in-flight, --after-expiry, --instance, --tenant,
+  --max-key-length, --invalid: probe only
   init: --force     serve-demo: --bug, --port, --latency, --ttl
   proxy: --upstream, --listen, --fault, --match, --key-header, --duration, --hold,
   --timeout, --max-attempts, --volatile-header, --insecure, --ca, --secret, the report flags`;

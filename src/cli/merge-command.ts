@@ -5,10 +5,16 @@ import { mergeResults, readJsonReport } from '../report/from-json.js';
 import { Redactor } from '../secrets/redactor.js';
 import type { RunResult } from '../model/results.js';
 import { EXIT } from './exit-codes.js';
-import { reportersFor, type ReportFlags } from './reporters.js';
+import { checkReportPaths, exitAfterReporters, reportersFor, type ReportFlags } from './reporters.js';
+import { reportSetupError } from './errors.js';
 import { exitCodeOf } from './run-command.js';
 
 export async function mergeReportsCommand(files: string[], flags: ReportFlags): Promise<number> {
+  try {
+    await checkReportPaths(flags);
+  } catch (err) {
+    return reportSetupError(err);
+  }
   const results: RunResult[] = [];
   for (const file of files) {
     let text: string;
@@ -34,5 +40,5 @@ export async function mergeReportsCommand(files: string[], flags: ReportFlags): 
     await events.emit({ type: 'scenario-end', scenario: { name: s.name, file: s.file, line: s.line }, result: s });
   }
   await events.emit({ type: 'run-end', result: merged });
-  return exitCodeOf(merged);
+  return exitAfterReporters(exitCodeOf(merged), events);
 }

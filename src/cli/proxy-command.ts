@@ -8,7 +8,7 @@ import { DEFAULT_MATCH, parseMatch, type MatchRule } from '../proxy/match.js';
 import { runProxy } from '../proxy/session.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { durationFlag, parsePositiveInt, scopeFrom } from './options.js';
-import { reportersFor, type ReportFlags } from './reporters.js';
+import { checkReportPaths, exitAfterReporters, reportersFor, type ReportFlags } from './reporters.js';
 import { exitCodeOf } from './run-command.js';
 
 export interface ProxyFlags extends ReportFlags {
@@ -47,6 +47,8 @@ export async function proxyCommand(command: string[], flags: ProxyFlags): Promis
     // --secret and IDEMCHAOS_SECRET_* (a token the client's suite sends in a body, say).
     const secrets = Object.values(scopeFrom({ secret: flags.secret ?? [] }).secrets);
     const redact = new Redactor(secrets, { keyHeaders: [flags.keyHeader] });
+    // A report that could not be written is found before the proxy starts (exit 2), or after it (exit 4).
+    await checkReportPaths(flags);
     const reporters = reportersFor(flags, redact);
     const withCommand = command.length > 0;
     // A line per request without a command; with one, its own output comes first and the lines only with --verbose.
@@ -80,7 +82,7 @@ export async function proxyCommand(command: string[], flags: ProxyFlags): Promis
       },
       events,
     );
-    return exitCodeOf(result);
+    return exitAfterReporters(exitCodeOf(result), reporters);
   } catch (err) {
     return reportSetupError(err);
   } finally {

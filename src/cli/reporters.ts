@@ -1,5 +1,8 @@
 // The reporters a command asked for, fed by one multiplexed event stream.
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { ReporterMultiplexer, type Reporter } from '../report/events.js';
 import { TerminalReporter } from '../report/terminal.js';
 import { FileReporter } from '../report/file.js';
@@ -11,6 +14,8 @@ import { GithubReporter } from '../report/github.js';
 import type { RunResult } from '../model/results.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { toolInfo } from './version.js';
+import { FlagError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 
 export interface ReportFlags {
   reportJson?: string;
@@ -61,4 +66,53 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
   };
   // The one place events are redacted: every reporter above gets redacted copies.
   return new ReporterMultiplexer(reporters, onFailure, { redact });
+}
+
+/**
+ * Every report path is one the run can write, checked before anything is
+ * sent: its folder exists and is writable, it is not a folder, an existing
+ * file is writable, and no two flags name the same file. Throws a FlagError
+ * (usage, exit 2) naming the flag and the path, rather than letting CI run
+ * the whole suite and lose the report at the end.
+ */
+export async function checkReportPaths(flags: ReportFlags): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const { key, flag } of REPORT_FILES) {
+    const file = flags[key];
+    if (!file) continue;
+    const full = path.resolve(file);
+    const other = seen.get(full);
+    if (other) throw new FlagError(`${flag} ${file}: the same file as ${other}`);
+    seen.set(full, flag);
+    const problem = await unwritable(full);
+    if (problem) throw new FlagError(`${flag} ${file}: ${problem}`);
+  }
+}
+
+/** Why a report could not be written to `file` (an absolute path), or undefined. */
+async function unwritable(file: string): Promise<string | undefined> {
+  const dir = path.dirname(file);
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory()) return 'is a folder, not a file';
+  const folder = await stat(dir).catch(() => undefined);
+  if (!folder) return `the folder ${dir} does not exist`;
+  if (!folder.isDirectory()) return `${dir} is not a folder`;
+  try {
+    await access(existing ? file : dir, constants.W_OK);
+  } catch {
+    return existing ? 'the file is not writable' : `the folder ${dir} is not writable`;
+  }
+  return undefined;
+}
+
+/**
+ * The exit code once the reporters have run. A reporter that failed (a
+ * report missing or cut short) turns ok (0) and could-not-test (3) into
+ * reporterFailed (4): CI must not go green, nor blame the target, when the
+ * report it archives was lost. Findings (1) still win: the API's bug is the
+ * news, the job fails either way, and the terminal printed the findings.
+ */
+export function exitAfterReporters(code: number, events: { readonly failures: readonly string[] }): number {
+  if (events.failures.length === 0) return code;
+  return code === EXIT.ok || code === EXIT.couldNotTest ? EXIT.reporterFailed : code;
 }

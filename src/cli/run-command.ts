@@ -16,10 +16,11 @@ import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { dryRunText, listText } from './preview.js';
-import { reportersFor } from './reporters.js';
+import { checkReportPaths, exitAfterReporters, reportersFor } from './reporters.js';
 
 export interface RunFlags extends CommonFlags {
-  target?: string;
+  /** Repeatable: several instances of one deployment. */
+  target?: string[];
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
@@ -30,7 +31,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
     const files = await findScenarioFiles(paths);
     const { scenarios, warnings, sources } = await loadScenarios(files, {
       scope,
-      ...(flags.target ? { targetOverride: flags.target } : {}),
+      ...(flags.target?.length ? { targetOverride: flags.target.length === 1 ? flags.target[0]! : flags.target } : {}),
       ...(flags.preset ? { preset: flags.preset } : {}),
     });
     printWarnings(warnings, sources);
@@ -86,8 +87,10 @@ export async function runOrPreview(
     process.stdout.write(dryRunText(plans, scope, redact));
     return EXIT.ok;
   }
-  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, reportersFor(flags, redact));
-  return exitCodeOf(result);
+  await checkReportPaths(flags);
+  const events = reportersFor(flags, redact);
+  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, events);
+  return exitAfterReporters(exitCodeOf(result), events);
 }
 
 export function exitCodeOf(result: RunResult): number {

@@ -5,15 +5,18 @@
 // that offers it by ALPN, and h1 otherwise.
 import net from 'node:net';
 import tls from 'node:tls';
-import { lastByteBurst, type BurstResult } from './h1/index.js';
+import { lastByteBurst } from './h1/index.js';
 import { singlePacketBurst } from './h2/index.js';
 import { timerDelay } from './http/errors.js';
 import { HttpClient } from './http/client.js';
-import { burstLabel } from './http/types.js';
+import type { BurstResult } from './transport/burst.js';
+import { burstLabel } from './transport/exchange.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../model/http.js';
 import { ENGINE_NAMES, type EngineName } from '../scenario/types.js';
 
 export { ENGINE_NAMES, type EngineName };
+/** The response-body bound every engine applies when TransportOptions.maxResponseBytes is absent. */
+export { DEFAULT_MAX_RESPONSE_BYTES } from './transport/options.js';
 
 /** What one burst produced, whichever engine sent it. */
 export interface EngineBurst extends BurstResult {

@@ -124,7 +124,7 @@ export class Oracle {
       child.on('error', (e) => reject(new OracleError(`oracle command could not start: ${e.message}`)));
       child.on('close', (code, signal) => {
         if (signal) return reject(new OracleError(`oracle command did not finish within ${this.timeoutMs} ms`));
-        if (code !== 0) return reject(new OracleError(`oracle command exited ${code}: ${err.trim().slice(0, 500)}`));
+        if (code !== 0) return reject(new OracleError(`oracle command exited ${code}: ${tailLines(err.trim(), 4096)}`));
         const text = out.trim();
         if (!/^\d+$/.test(text)) return reject(new OracleError(`oracle command printed ${JSON.stringify(text.slice(0, 200))}, not a count`));
         resolve({ count: Number(text), at: now(), output: text });
@@ -138,6 +138,17 @@ export class NothingSelected extends OracleError {}
 
 /** About how much of a response an oracle error shows. */
 const EXCERPT_CHARS = 500;
+
+/**
+ * The end of a text, at most about `max` characters, starting at a line
+ * start: cut before redaction, so it must never start inside a word (a
+ * secret cut in half would no longer be recognised).
+ */
+function tailLines(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const from = text.indexOf('\n', text.length - max);
+  return `… ${from < 0 ? '' : text.slice(from + 1)}`;
+}
 
 /**
  * A response body for a message: whole when short, else cut at the last line

@@ -1,6 +1,7 @@
 // Is a replay the same response as its original? Status, body (as JSON
 // regardless of key order, minus `expect.ignore`; bytes when not JSON),
 // Location after resolving against the target, ETag when the original had one.
+import { isPlainObject } from '../model/values.js';
 import { isDeepStrictEqual } from 'node:util';
 import { JSONPath } from 'jsonpath-plus';
 import type { HttpResponse } from '../model/http.js';
@@ -69,7 +70,7 @@ function removeAt(root: Record<string, unknown>, pointer: string): void {
 
 function diffJson(a: unknown, b: unknown, path: string, out: string[]): void {
   if (isDeepStrictEqual(a, b)) return;
-  const bothObjects = isObject(a) && isObject(b);
+  const bothObjects = isPlainObject(a) && isPlainObject(b);
   const bothArrays = Array.isArray(a) && Array.isArray(b);
   if (bothObjects) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
@@ -86,10 +87,6 @@ function diffJson(a: unknown, b: unknown, path: string, out: string[]): void {
     return;
   }
   out.push(`${path}: ${show(a)} → ${show(b)}`);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function show(v: unknown): string {
@@ -122,7 +119,7 @@ export function normalizedBody(body: Buffer, ignore: string[]): string {
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObject(v)) {
+  if (isPlainObject(v)) {
     return `{${Object.keys(v)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)

@@ -90,10 +90,6 @@ export function effectsOf(run: OracleWindow): number | undefined {
   return c ? c.after - c.before : undefined;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** The replay marker check: undefined when fine or not declared. */
 export function missingReplayHeader(expect: Expectations, exchange: Exchange): string | undefined {
   const marker = expect.replayHeader;

@@ -4,7 +4,8 @@ import { selectId, type OracleWindow } from '../engine/oracle.js';
 import type { Exchange } from '../model/http.js';
 import type { Scenario } from '../scenario/types.js';
 import { compareResponses } from './compare.js';
-import { counts, effectsOf, Findings, isSuccess, missingReplayHeader, plural } from './findings.js';
+import { counts, effectsOf, Findings, isSuccess, missingReplayHeader } from './findings.js';
+import { plural } from '../model/text.js';
 
 /** What every rule needs: the scenario's contract, the base URL, and where findings go. */
 export interface Judge {

@@ -30,6 +30,8 @@ export interface Exchange {
   error?: string;
   /** Error class, so callers can tell "could not reach" from "cut on purpose". */
   errorKind?: 'connect' | 'tls' | 'timeout' | 'reset' | 'protocol' | 'cut';
+  /** Which instance of the target it went to (1-based), when the scenario names several. */
+  instance?: number;
   startedAt: number;
   /** When the final request byte was handed to the socket. */
   sentAt?: number;
@@ -44,6 +46,12 @@ export interface TransportOptions {
   insecure?: boolean;
   /** Extra CA certificates, PEM. */
   ca?: string | Buffer;
+  /**
+   * Largest response body accepted, in bytes; a larger one fails the
+   * exchange ('protocol') and its connection is closed at once. Absent: the
+   * engine's default of 16 MiB (DEFAULT_MAX_RESPONSE_BYTES).
+   */
+  maxResponseBytes?: number;
 }
 
 /** Wall-clock epoch ms with the sub-millisecond resolution of performance.now(). */

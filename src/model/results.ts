@@ -11,6 +11,9 @@ export const FINDING_KINDS = [
   'wrong-replay',
   'mismatch-accepted',
   'early-expiry',
+  'key-not-enforced',
+  'cross-operation-replay',
+  'tenant-leak',
   // The client's half, judged by `idemchaos proxy`:
   'key-changed',
   'unsafe-retry',
@@ -22,6 +25,37 @@ export const FINDING_KINDS = [
   'retry-storm',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export type Severity = 'critical' | 'major' | 'minor';
+export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor'];
+
+/** How bad each kind is: a duplicate charge or another caller's data first, a wrong status last. */
+export const SEVERITY: Record<FindingKind, Severity> = {
+  'duplicate-effect': 'critical',
+  'lost-effect': 'critical',
+  'tenant-leak': 'critical',
+  'cross-operation-replay': 'critical',
+  'wrong-replay': 'major',
+  'mismatch-accepted': 'major',
+  'early-expiry': 'major',
+  'key-not-enforced': 'major',
+  'server-error': 'major',
+  'unexpected-status': 'minor',
+  // The client's half: a retry the server will run twice first.
+  'key-changed': 'critical',
+  'unsafe-retry': 'critical',
+  'retry-changed': 'major',
+  'key-reused': 'major',
+  'weak-key': 'major',
+  'retry-storm': 'major',
+  'ignored-retry-after': 'minor',
+  'retried-mismatch': 'minor',
+};
+
+/** Most severe first; within a severity, the order given (stable). */
+export function bySeverity<T extends { kind: FindingKind }>(findings: readonly T[]): T[] {
+  return [...findings].sort((a, b) => SEVERITIES.indexOf(SEVERITY[a.kind]) - SEVERITIES.indexOf(SEVERITY[b.kind]));
+}
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
 
@@ -78,6 +112,8 @@ export interface AttackResult {
   findings: Finding[];
   /** For `error`: what could not be tested, with the exchanges that show it. */
   errorEvidence?: Evidence;
+  /** For `pass`: the exchanges the attack made, so a sign-off has its evidence too. */
+  evidence?: Evidence;
   /** The error was a connection or TLS failure: the target could not be reached. */
   unreachable?: boolean;
 }

@@ -129,7 +129,7 @@ function perOperation(op: LiveOperation, opts: JudgeOptions): Finding[] {
       note(
         'unsafe-retry',
         `attempt ${n} retried the operation after ${after} with no idempotency key${had ? ` (attempt ${attempts.indexOf(had) + 1} had ${quote(had.key!)})` : ''}: ` +
-          'critical, the server cannot tell it from a new operation and runs it again',
+          'the server cannot tell it from a new operation and runs it again',
         prev,
         cur,
       );
@@ -137,7 +137,7 @@ function perOperation(op: LiveOperation, opts: JudgeOptions): Finding[] {
       note(
         'key-changed',
         `attempt ${n} retried the operation after ${after} with ${keyText(cur.key)} where attempt ${i} had ${keyText(prev.key)}: ` +
-          'critical, the server sees a new operation and runs it twice',
+          'the server sees a new operation and runs it twice',
         prev,
         cur,
       );

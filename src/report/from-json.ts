@@ -152,6 +152,7 @@ function readAttack(r: Reader, v: unknown, at: string): AttackResult {
   };
   if (o.reason !== null && o.reason !== undefined) out.reason = r.string(o.reason, `${at}.reason`);
   if (o.errorEvidence !== undefined) out.errorEvidence = readEvidence(r, o.errorEvidence, `${at}.errorEvidence`);
+  if (o.evidence !== undefined) out.evidence = readEvidence(r, o.evidence, `${at}.evidence`);
   if (o.unreachable !== undefined) out.unreachable = r.boolean(o.unreachable, `${at}.unreachable`);
   return out;
 }

@@ -4,13 +4,14 @@
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
 import { attackById } from '../attacks/index.js';
-import type { AttackResult, RunResult } from '../model/results.js';
+import { SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
 import type { ProxyOperation } from '../model/proxy.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
-import { outline, runSize, usedAttacks, type Located } from './outline.js';
+import { outline, runSize, usedAttacks, verdictCounts, type Located } from './outline.js';
 import { oracleLine } from './oracle.js';
 import { esc } from './html/escape.js';
 import { CSS, statusClass } from './html/style.js';
+import { icon } from './html/icons.js';
 import { timelinesSection } from './html/timeline.js';
 import { operationsSection } from './html/operations.js';
 
@@ -30,7 +31,6 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
   // Attacks that release bursts record a timeline per burst.
   const concurrent = attacks.filter((l) => l.a.verdict !== 'skip' && attackById(l.a.attack)?.drawsTimelines);
   const sum = result.summary;
-  const icon = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' }[outcome];
 
   // Anchors: the table links to the first finding of an attack and to its timeline.
   const findingId = new Map<AttackResult, string>();
@@ -55,10 +55,13 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
     '</head>',
     '<body>',
     `<header class="outcome outcome-${outcome}">`,
-    `<h1>${icon} idemchaos: ${esc(headline)}</h1>`,
+    `<h1>${icon(outcome)} idemchaos: ${esc(headline)}</h1>`,
+    // Coloured by value: "0 failed" is no alarm.
     `<p class="counts">${esc(`${runSize(sum, Boolean(result.proxy))}:`)} ` +
-      `<span class="v-pass">${sum.passed} passed</span>, <span class="v-fail">${sum.failed} failed</span>, ` +
-      `<span class="v-error">${sum.errored} could not test</span>, <span class="v-skip">${sum.skipped} skipped</span></p>`,
+      verdictCounts(sum)
+        .map(({ verdict, n, text }) => `<span class="count${n > 0 ? ` v-${verdict}` : ' zero'}" data-verdict="${verdict}">${esc(text)}</span>`)
+        .join(', ') +
+      '</p>',
     `<p class="meta">started ${esc(result.startedAt)} · ${esc((result.durationMs / 1000).toFixed(1))} s</p>`,
     '</header>',
     '<main>',
@@ -82,13 +85,13 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
         const title = a.reason ? ` title="${esc(a.reason)}"` : '';
         switch (a.verdict) {
           case 'fail':
-            return `<td ${attrs}><a href="#${findingId.get(a)}">❌ ${a.findings.map((f) => esc(f.kind)).join('<br>')}</a></td>`;
+            return `<td ${attrs}>${icon('fail')} <a href="#${findingId.get(a)}">${a.findings.map((f) => esc(f.kind)).join('<br>')}</a></td>`;
           case 'error':
-            return `<td ${attrs}${title}><a href="#${errorId.get(a)}">⚠️ could not test</a></td>`;
+            return `<td ${attrs}${title}>${icon('error')} <a href="#${errorId.get(a)}">could not test</a></td>`;
           case 'skip':
-            return `<td ${attrs}${title}>⏭️ skip</td>`;
+            return `<td ${attrs}${title}>${icon('skip')} skip</td>`;
           case 'pass':
-            return `<td ${attrs}${title}>✅ pass</td>`;
+            return `<td ${attrs}${title}>${icon('pass')} pass</td>`;
         }
       });
       const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(s.target)}</div>`;
@@ -106,7 +109,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
       const line = s.attackLines?.[a.attack] ?? s.line;
       parts.push(
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
-        `<h3 class="finding-title">❌ ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code></h3>`,
+        `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code> <span class="severity">${SEVERITY[f.kind]}</span></h3>`,
         `<p class="message">${esc(f.message)}</p>`,
         `<p class="where dim">${s.file ? `${esc(`${s.file}:${line}`)} · ` : ''}target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
@@ -121,12 +124,12 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
   if (errored.length > 0 || broken.length > 0) {
     parts.push('<section id="could-not-test">', '<h2>Could not test</h2>');
     for (const s of broken) {
-      parts.push('<article class="could-not-test">', `<h3>⚠️ ${esc(s.name)}</h3>`, `<p class="reason">${esc(s.error ?? '')}</p>`, '</article>');
+      parts.push('<article class="could-not-test">', `<h3>${icon('error')} ${esc(s.name)}</h3>`, `<p class="reason">${esc(s.error ?? '')}</p>`, '</article>');
     }
     for (const { s, a } of errored) {
       parts.push(
         `<article class="could-not-test" id="${errorId.get(a)}">`,
-        `<h3>⚠️ ${esc(s.name)} › ${esc(a.attack)}</h3>`,
+        `<h3>${icon('error')} ${esc(s.name)} › ${esc(a.attack)}</h3>`,
         `<p class="reason">${esc(a.reason ?? 'could not test')}</p>`,
         ...(a.errorEvidence ? evidenceHtml(evidenceRecord(a.errorEvidence, HTML_BODY_LIMIT)) : []),
         '</article>',
@@ -139,7 +142,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
   const skipped: Located[] = attacks.filter((l) => l.a.verdict === 'skip');
   if (skipped.length > 0) {
     parts.push('<section id="skipped">', '<h2>Skipped</h2>', '<ul>');
-    for (const { s, a } of skipped) parts.push(`<li>⏭️ ${esc(s.name)} › ${esc(a.attack)}: ${esc(a.reason ?? 'skipped')}</li>`);
+    for (const { s, a } of skipped) parts.push(`<li>${icon('skip')} ${esc(s.name)} › ${esc(a.attack)}: ${esc(a.reason ?? 'skipped')}</li>`);
     parts.push('</ul>', '</section>');
   }
 
@@ -190,7 +193,7 @@ function exchangeHtml(e: ExchangeRecord, open: boolean): string {
       '</div>',
     );
   }
-  if (e.error) lines.push(`<p class="exchange-error">✖ ${esc(e.error)}</p>`);
+  if (e.error) lines.push(`<p class="exchange-error">${icon('error', 'no response')} ${esc(e.error)}</p>`);
   const times = [`started ${e.startedAt}`];
   if (e.sentAt) times.push(`sent ${e.sentAt}`);
   if (e.firstByteAt) times.push(`first byte ${e.firstByteAt}`);

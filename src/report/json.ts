@@ -1,6 +1,6 @@
 // The machine-readable report (`--report-json`). Fields are only ever added,
 // never removed or renamed: CI pipelines parse this.
-import type { Finding, RunResult } from '../model/results.js';
+import { SEVERITY, type Finding, type RunResult } from '../model/results.js';
 import type { ProxyAttempt, ProxySession } from '../model/proxy.js';
 import { evidenceRecord, exchangeRecord, isoTime } from './evidence.js';
 
@@ -30,6 +30,8 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         metrics: a.metrics,
         findings: a.findings.map(findingRecord),
         ...(a.errorEvidence ? { errorEvidence: evidenceRecord(a.errorEvidence, JSON_BODY_LIMIT) } : {}),
+        // A passing attack's exchanges: what an audit sign-off points at.
+        ...(a.evidence ? { evidence: evidenceRecord(a.evidence, JSON_BODY_LIMIT) } : {}),
         ...(a.unreachable ? { unreachable: true } : {}),
       })),
     })),
@@ -38,7 +40,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
 }
 
 function findingRecord(f: Finding): unknown {
-  return { kind: f.kind, message: f.message, evidence: evidenceRecord(f.evidence, JSON_BODY_LIMIT) };
+  return { kind: f.kind, severity: SEVERITY[f.kind], message: f.message, evidence: evidenceRecord(f.evidence, JSON_BODY_LIMIT) };
 }
 
 /** `idemchaos proxy`: the session (`proxy`) and every operation with its ordered attempts (`operations`). */

@@ -1,5 +1,6 @@
 // Checks the schema cannot express: value syntax, combinations, templates and
 // the variables they use. Each returns positioned drafts; none throws.
+import { isPlainObject } from '../model/values.js';
 import { parseDuration } from './duration.js';
 import { jsonPathError } from './jsonpath.js';
 import { parseReplayHeader } from './normalize.js';
@@ -14,7 +15,7 @@ import type { Draft } from './validate.js';
 
 export interface CheckOptions {
   scope: TemplateScope;
-  targetOverride?: string;
+  targetOverride?: string | string[];
   /** `--preset` (already known to be valid); the scenario's own `preset:` wins. */
   preset?: string;
   /** The attacks whose `attacks:` entries get their own checks. */
@@ -42,8 +43,11 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   const error = (place: Place, message: string, path: Segment[]) => errors.push({ ...place, message, path });
   const warn = (place: Place, message: string, path: Segment[]) => warnings.push({ ...place, message, path });
 
-  if (options.targetOverride === undefined && s.target === undefined) {
+  if (options.targetOverride === undefined && s.target === undefined && s.targets === undefined) {
     error(loc.value(base), `no target: add 'target:' (the API's base URL) or pass --target`, base);
+  }
+  if (s.target !== undefined && s.targets !== undefined) {
+    error(loc.key(at('targets')), `use either target or targets, not both`, at('targets'));
   }
 
   // The contract preset (the schema's enum says the same, less precisely).
@@ -139,7 +143,7 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   const captures = captureSteps(s);
   for (const [rel, text] of strings(s, [])) {
     const path = at(...rel);
-    const isTarget = rel.length === 1 && rel[0] === 'target';
+    const isTarget = (rel.length === 1 && rel[0] === 'target') || (rel.length === 2 && rel[0] === 'targets');
     if (isTarget && options.targetOverride !== undefined) continue;
     for (const problem of findTemplateErrors(text)) error(loc.within(path, problem.start, problem.end), problem.message, path);
     for (const ref of referencesOf(text)) {
@@ -326,7 +330,7 @@ function* keys(value: unknown, path: Segment[]): Generator<[Segment[], string]> 
 }
 
 export function asMap(value: unknown): Map_ | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Map_) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 export function dig(value: unknown, path: Segment[]): unknown {

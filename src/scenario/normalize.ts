@@ -1,5 +1,6 @@
 // Builds the `Scenario` the planner consumes from a scenario that passed every
 // check: defaults filled in, durations in ms, status lists compiled.
+import { isPlainObject } from '../model/values.js';
 import { parseDuration } from './duration.js';
 import type { Locator, Segment } from './positions.js';
 import { effectivePreset, type Preset } from './presets.js';
@@ -24,7 +25,8 @@ export interface NormalizeInput {
   /** Where the scenario sits in its file. */
   base: Segment[];
   loc: Locator;
-  targetOverride?: string;
+  /** `--target`, once or repeated: replaces the scenario's target or targets. */
+  targetOverride?: string | string[];
   /** `--preset`: the scenario's own `preset:` wins. */
   preset?: string;
   /** The attacks whose entries under `attacks:` this scenario may configure. */
@@ -40,12 +42,26 @@ export function normalizeScenario({ raw, file, index, base, loc, targetOverride,
     file,
     index,
     pos: { file, line: namePos.line, col: namePos.col },
-    target: targetOverride ?? String(raw.target ?? ''),
+    target: '',
     request: requestOf(map(raw.request) ?? {}, 'POST'),
     idempotency: idempotencyOf(map(raw.idempotency) ?? {}, preset),
     expect: expectOf(map(raw.expect) ?? {}, preset),
     attackLines: {},
   };
+  const targets = targetsOf(raw, targetOverride);
+  scenario.target = targets[0] ?? '';
+  if (targets.length > 1) scenario.targets = targets;
+  const tenants = map(raw.tenants);
+  if (tenants) scenario.tenants = Object.entries(tenants).map(([name, t]) => ({ name, headers: headersOf(map(t)?.headers) }));
+  const operations = map(raw.operations);
+  if (operations) {
+    scenario.operations = Object.entries(operations).map(([name, o]) => {
+      const op: NonNullable<Scenario['operations']>[number] = { name, request: requestOf(map(map(o)?.request) ?? {}, 'POST') };
+      const effects = map(map(o)?.effects);
+      if (effects) op.effects = effectsOf(effects);
+      return op;
+    });
+  }
   if (typeof raw.preset === 'string' || presetFlag !== undefined) scenario.preset = preset.name;
   for (const list of ['setup', 'teardown'] as const) {
     const steps = raw[list];
@@ -65,13 +81,29 @@ export function normalizeScenario({ raw, file, index, base, loc, targetOverride,
   return scenario;
 }
 
+/** The key length most APIs accept when they document none of their own (Stripe's 255). */
+export const DEFAULT_MAX_KEY_LENGTH = 255;
+
+/** `--target` (repeated or not) wins over `targets:`, which stands instead of `target:`. */
+function targetsOf(raw: Map_, override: string | string[] | undefined): string[] {
+  if (override !== undefined) return Array.isArray(override) ? override : [override];
+  if (Array.isArray(raw.targets)) return raw.targets.map(String);
+  return [String(raw.target ?? '')];
+}
+
+function headersOf(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(map(value) ?? {})) out[name] = String(v);
+  return out;
+}
+
 function requestOf(raw: Map_, defaultMethod: string): RequestTemplate {
   const request: RequestTemplate = {
     method: typeof raw.method === 'string' ? raw.method.toUpperCase() : defaultMethod,
     path: String(raw.path ?? ''),
     headers: {},
   };
-  for (const [name, value] of Object.entries(map(raw.headers) ?? {})) request.headers[name] = String(value);
+  request.headers = headersOf(raw.headers);
   if ('json' in raw) request.json = raw.json;
   if (typeof raw.body === 'string') request.body = raw.body;
   return request;
@@ -89,6 +121,8 @@ function idempotencyOf(raw: Map_, preset: Preset): Scenario['idempotency'] {
   // Retention is never preset: only the header.
   const out: Scenario['idempotency'] = { header: typeof raw.header === 'string' ? raw.header : preset.header };
   if (raw.ttl !== undefined) out.ttlMs = parseDuration(raw.ttl as string);
+  const maxLength = raw.maxLength ?? preset.maxLength ?? DEFAULT_MAX_KEY_LENGTH;
+  if (typeof maxLength === 'number') out.maxLength = maxLength;
   return out;
 }
 
@@ -113,6 +147,10 @@ function expectOf(raw: Map_, preset: Preset): Expectations {
     inFlight: parseStatusSet(raw.inFlight ?? preset.inFlight),
     mismatch: parseStatusSet(raw.mismatch ?? preset.mismatch),
     afterExpiry: (raw.afterExpiry as AfterExpiry | undefined) ?? EXPECT_DEFAULTS.afterExpiry,
+    missingKey: (raw.missingKey as Expectations['missingKey'] | undefined) ?? preset.missingKey ?? 'reject',
+    invalidKey: parseStatusSet(raw.invalidKey ?? '4xx'),
+    otherOperation: (raw.otherOperation as Expectations['otherOperation'] | undefined) ?? 'either',
+    afterError: (raw.afterError as Expectations['afterError'] | undefined) ?? 'either',
     ignore: Array.isArray(raw.ignore) ? raw.ignore.map(String) : [],
   };
   const replay = raw.replayHeader !== undefined ? replayHeaderOf(raw.replayHeader) : preset.replayHeader;
@@ -142,5 +180,5 @@ export function parseReplayHeader(text: string): ReplayHeader | string {
 }
 
 function map(value: unknown): Map_ | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Map_) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }

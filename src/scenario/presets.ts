@@ -20,6 +20,10 @@ export interface Preset {
   mismatch: number[] | string;
   /** Header every replay carries, or none. */
   replayHeader?: { name: string; value: string };
+  /** The longest key accepted, or 'none' (no limit); absent: the default, 255. */
+  maxLength?: number | 'none';
+  /** Whether a request without a key is processed as a plain one; absent: reject (the draft). */
+  missingKey?: 'reject' | 'allow';
 }
 
 export const DEFAULT_PRESET = 'ietf';
@@ -41,6 +45,16 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     inFlight: [409],
     mismatch: [400],
     replayHeader: { name: 'Idempotent-Replayed', value: 'true' },
+    maxLength: 255,
+  },
+  adyen: {
+    name: 'adyen',
+    summary: 'Adyen: Idempotency-Key of at most 64 characters, 409 or 422 in flight, any 4xx on another payload',
+    source: 'Adyen API idempotency docs: Idempotency-Key up to 64 characters; a request still in progress is refused with 422 or 409 (errorCode 704); reuse with another payload is not documented, so any 4xx',
+    header: 'Idempotency-Key',
+    inFlight: [409, 422],
+    mismatch: '4xx',
+    maxLength: 64,
   },
   brandur: {
     name: 'brandur',
@@ -53,19 +67,22 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   'express-idempotency': {
     name: 'express-idempotency',
     summary: 'the express-idempotency middleware: idempotency-key, 409 in flight, 417 on another payload',
-    source: 'express-idempotency (npm) README and code: header idempotency-key, 409 while in progress, 417 for a key reused with another request',
+    source: 'express-idempotency (npm) README and code: header idempotency-key, 409 while in progress, 417 for a key reused with another request; the key is optional and its length unchecked',
     header: 'idempotency-key',
     inFlight: [409],
     mismatch: [417],
+    missingKey: 'allow',
+    maxLength: 'none',
   },
   'node-idempotency': {
     name: 'node-idempotency',
     summary: '@node-idempotency: 409 in flight, 422 on another payload, replays marked Idempotent-Replayed: true',
-    source: '@node-idempotency/core README and code: 409 (Retry-After: 1) in flight, 422 for another payload, replays carry Idempotent-Replayed: true',
+    source: '@node-idempotency/core README and code: 409 (Retry-After: 1) in flight, 422 for another payload, replays carry Idempotent-Replayed: true; keys up to 256 characters',
     header: 'Idempotency-Key',
     inFlight: [409],
     mismatch: [422],
     replayHeader: { name: 'Idempotent-Replayed', value: 'true' },
+    maxLength: 256,
   },
   paypal: {
     name: 'paypal',
@@ -74,6 +91,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     header: 'PayPal-Request-Id',
     inFlight: '4xx',
     mismatch: '4xx',
+    maxLength: 108,
   },
 };
 

@@ -68,6 +68,14 @@ export interface Expectations {
   inFlight: StatusSet;
   mismatch: StatusSet;
   afterExpiry: AfterExpiry;
+  /** A request without a key: refused (reject, the draft) or processed as a plain one (allow). */
+  missingKey: 'reject' | 'allow';
+  /** What a missing, empty or over-long key gets under `reject`. */
+  invalidKey: StatusSet;
+  /** The same key on another operation: processed as its own, refused (4xx), or either. */
+  otherOperation: 'independent' | 'reject' | 'either';
+  /** The corrected request, same key, after an invalid one: processed, refused (4xx), or either. */
+  afterError: 'process' | 'reject' | 'either';
   replayHeader?: ReplayHeader;
   /** JSONPaths left out when comparing bodies. */
   ignore: string[];
@@ -102,10 +110,17 @@ export interface Scenario {
   index: number;
   /** Position of the scenario's `name:` entry. */
   pos: SourcePos;
-  /** Base URL template. */
+  /** Base URL template (the first instance when there are several). */
   target: string;
+  /** Every instance's base URL template, when `targets:` (or --target repeated) names more than one. */
+  targets?: string[];
   request: RequestTemplate;
-  idempotency: { header: string; ttlMs?: number };
+  /** `maxLength` undefined: no documented limit. */
+  idempotency: { header: string; ttlMs?: number; maxLength?: number };
+  /** The principals, in file order; every attack runs as the first. */
+  tenants?: Tenant[];
+  /** Other keyed operations of the same API. */
+  operations?: Operation[];
   /** Absent: no oracle, verdicts are response-only. */
   effects?: EffectsSpec;
   expect: Expectations;
@@ -119,6 +134,19 @@ export interface Scenario {
   setup?: SetupStep[];
   /** Requests sent once after the attacks, also when they failed. */
   teardown?: SetupStep[];
+}
+
+export interface Tenant {
+  name: string;
+  /** Merged over the request's and every operation's headers (and the oracle's, when it counts this tenant). */
+  headers: Record<string, string>;
+}
+
+export interface Operation {
+  name: string;
+  request: RequestTemplate;
+  /** Its own oracle, when declared. */
+  effects?: EffectsSpec;
 }
 
 /**

@@ -124,6 +124,7 @@ export class Redactor {
     };
     if (a.reason !== undefined) out.reason = this.text(a.reason);
     if (a.errorEvidence) out.errorEvidence = this.evidence(a.errorEvidence);
+    if (a.evidence) out.evidence = this.evidence(a.evidence);
     return out;
   }
 

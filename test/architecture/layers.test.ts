@@ -17,7 +17,7 @@ const LAYERS: string[][] = [
   ['plan'],
   // proxy: a peer of run, driving the proxy session (transports, the demo upstream, its own rules) the way run drives attacks.
   ['run', 'proxy'],
-  ['report'],
+  ['report', 'openapi'],
   ['cli'],
 ];
 

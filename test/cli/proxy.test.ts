@@ -101,7 +101,7 @@ describe('idemchaos proxy', () => {
     const client = await script(CLIENT('randomUUID()', "['a']"));
     const r = await cli(['proxy', '--upstream', 'demo', '--', process.execPath, client], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
     assert.equal(r.code, 1, show(r));
-    assert.match(r.stdout, /^::error title=proxy http%3A\/\/127\.0\.0\.1%3A\d+ \/ #1 POST \/orders::key-changed: attempt 2 retried/m);
+    assert.match(r.stdout, /^::error title=proxy http%3A\/\/127\.0\.0\.1%3A\d+ \/ #1 POST \/orders%3A key-changed \(critical\)::key-changed: attempt 2 retried/m);
     assert.match(await readFile(summary, 'utf8'), /❌ idemchaos: 1 finding in 1 operation/);
   });
 

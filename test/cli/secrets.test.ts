@@ -226,6 +226,15 @@ test('the concurrent attack\'s JSON metrics do not leak a secret echoed in respo
       '--report-json', reports[0]!, '--report-junit', reports[1]!, '--report-markdown', reports[2]!, '--report-html', reports[3]!,
     ]);
     assert.equal(r.code, 0, show(r));
+    // The passing attack's exchanges are kept as evidence, so the search below covers them too.
+    const report = JSON.parse(await readFile(reports[0]!, 'utf8')) as {
+      scenarios: { attacks: { attack: string; verdict: string; evidence?: { exchanges: { request: { headers: Record<string, string> }; response?: { body: { text: string } } }[] } }[] }[];
+    };
+    const concurrent = report.scenarios[0]!.attacks.find((a) => a.attack === 'concurrent')!;
+    assert.equal(concurrent.verdict, 'pass');
+    assert.ok(concurrent.evidence!.exchanges.length >= 5, `${concurrent.evidence?.exchanges.length} exchanges`);
+    for (const e of concurrent.evidence!.exchanges) assert.equal(e.request.headers['Authorization'], 'Bearer ***');
+    assert.ok(concurrent.evidence!.exchanges.some((e) => e.response?.body.text.includes('"note":"***"')), 'the echoed secret is masked, not dropped');
     for (const [where, text] of await outputs(r, reports)) assertNoSecret(where, text, [secret]);
   });
 });

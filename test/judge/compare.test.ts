@@ -6,6 +6,7 @@ import { compareResponses, parseJson } from '../../src/judge/compare.js';
 import { checkStatus, checkStatuses, Findings, missingReplayHeader } from '../../src/judge/findings.js';
 import { parseStatusSet } from '../../src/scenario/status.js';
 import type { Expectations } from '../../src/scenario/types.js';
+import { expectations as builtExpectations } from '../helpers/builders.js';
 
 const BASE = 'http://api.test/v1';
 
@@ -169,14 +170,7 @@ function ex(label: string, status: number, headers: Record<string, string> = {})
 }
 
 function expectations(replayHeader?: { name: string; value: string }): Expectations {
-  return {
-    success: parseStatusSet([200, 201]),
-    inFlight: parseStatusSet([409]),
-    mismatch: parseStatusSet(['4xx']),
-    afterExpiry: 'new',
-    ignore: [],
-    ...(replayHeader ? { replayHeader } : {}),
-  };
+  return builtExpectations({ mismatch: parseStatusSet(['4xx']), ...(replayHeader ? { replayHeader } : {}) });
 }
 
 describe('missingReplayHeader', () => {

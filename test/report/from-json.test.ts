@@ -28,12 +28,26 @@ const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
 function exchanges(result: RunResult): Exchange[] {
   return result.scenarios.flatMap((s) =>
-    s.attacks.flatMap((a) => [...a.findings.flatMap((f) => f.evidence.exchanges), ...(a.errorEvidence?.exchanges ?? [])]),
+    s.attacks.flatMap((a) => [...a.findings.flatMap((f) => f.evidence.exchanges), ...(a.errorEvidence?.exchanges ?? []), ...(a.evidence?.exchanges ?? [])]),
   );
 }
 
+let real: ReturnType<typeof realRun> | undefined;
+const realOnce = () => (real ??= realRun());
+
+interface ExchangeDoc {
+  label: string;
+  request: { method: string; url: string; headers: Record<string, string> };
+  response?: { status: number; body: { text: string; truncated?: { shownBytes: number; totalBytes: number } } };
+}
+interface AttackDoc {
+  attack: string;
+  verdict: string;
+  evidence?: { exchanges: ExchangeDoc[] };
+}
+
 test('from-json: a real run round-trips: JSON → readJsonReport → jsonReport is the same report', async () => {
-  const { result } = await realRun();
+  const { result } = await realOnce();
   const text = await writeReport(result);
   const read = readJsonReport(text, 'real.json');
   assert.deepEqual(plain(jsonReport(read, TOOL)), JSON.parse(text));
@@ -173,4 +187,37 @@ test('from-json: mergeResults concatenates in order and recomputes summary, ok, 
   // ok is recomputed, not carried over.
   assert.equal(mergeResults([{ ...shardB, ok: true }]).ok, false);
   assert.throws(() => mergeResults([]), /no reports to merge/);
+});
+
+test('json: a passing attack keeps its exchanges as evidence (redacted, cut), and they survive merge-reports', async () => {
+  const { result } = await realOnce();
+  const text = await writeReport(result);
+  const doc = JSON.parse(text) as { scenarios: { name: string; attacks: AttackDoc[] }[] };
+  const race = doc.scenarios.find((s) => s.name === 'race orders')!;
+  const replay = race.attacks.find((a) => a.attack === 'replay')!;
+  assert.equal(replay.verdict, 'pass');
+  assert.deepEqual(
+    replay.evidence!.exchanges.map((e) => `${e.label} ${e.request.method} → ${e.response?.status}`),
+    ['original POST → 201', 'retry (same key) POST → 201'],
+  );
+  assert.equal(replay.evidence!.exchanges[0]!.request.headers['Authorization'], 'Bearer ***');
+  assert.equal(replay.evidence!.exchanges[0]!.request.headers['X-Api-Key'], '***');
+  assert.ok(!text.includes(SECRET));
+
+  // Read back and merged, as merge-reports does: the same evidence, written the same way.
+  const merged = mergeResults([readJsonReport(text, 'shard-1.json')]);
+  const again = JSON.parse(await writeReport(merged)) as typeof doc;
+  assert.deepEqual(again.scenarios, doc.scenarios);
+});
+
+test('json: a passing attack\'s bodies are cut at 64 KiB like any evidence', async () => {
+  const result = handcraftedResult();
+  const pass = result.scenarios[1]!.attacks[0]!;
+  const base = result.scenarios[0]!.attacks[0]!.findings[1]!.evidence.exchanges[1]!;
+  pass.evidence = { exchanges: [{ ...base, label: 'original' }] };
+  const doc = JSON.parse(await writeReport(result)) as { scenarios: { attacks: AttackDoc[] }[] };
+  const body = doc.scenarios[1]!.attacks[0]!.evidence!.exchanges[0]!.response!.body;
+  assert.deepEqual(body.truncated, { shownBytes: 64 * 1024, totalBytes: 70_000 });
+  const read = readJsonReport(JSON.stringify(doc), 'pass.json');
+  assert.equal(read.scenarios[1]!.attacks[0]!.evidence!.exchanges[0]!.response!.body.length, 70_000);
 });

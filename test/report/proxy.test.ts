@@ -68,7 +68,7 @@ test('the terminal: an operations table, the command, and each finding with its 
   terminal.onEvent({ type: 'run-end', result: session() });
   assert.match(out, /│ 1 │ POST \/orders +│ no key +│ drop-response→reset, 201 │ FAIL +│/);
   assert.match(out, /│ 2 │ POST \/orders\/<script>.*│ no key +│ drop-response→reset +│ pass +│/);
-  assert.match(out, /✖ proxy http:\/\/up\.test › #1 POST \/orders: unsafe-retry\n {2}attempt 2 retried the operation after a lost response \(drop-response\) with no idempotency key/);
+  assert.match(out, /✖ proxy http:\/\/up\.test › #1 POST \/orders: unsafe-retry \(critical\)\n {2}attempt 2 retried the operation after a lost response \(drop-response\) with no idempotency key/);
   assert.match(out, /── #1 attempt 1\/2 \(drop-response, the client got nothing\)/);
   assert.match(out, /the command `node client\.js` exited 0 after 1\.2 s; 3 other requests passed through unaudited/);
   assert.match(out, /2 operations through the proxy: 1 passed, 1 failed/);
@@ -89,7 +89,7 @@ test('HTML: an operations section with a timeline per operation, everything esca
   assert.doesNotMatch(html, /<section id="verdicts">/);
   assert.equal((html.match(/<svg class="timeline attempts-timeline"/g) ?? []).length, 2);
   assert.equal((html.match(/<g class="tl-row /g) ?? []).length, 3, 'one row per attempt');
-  assert.match(html, /<td class="v-fail" data-verdict="fail"><a href="#finding-1">❌ unsafe-retry<\/a><\/td>/);
+  assert.match(html, /<td class="v-fail" data-verdict="fail"><a href="#finding-1"><svg class="icon" data-verdict="fail"[^>]*>.*?<\/svg> unsafe-retry<\/a><\/td>/);
   assert.ok(!html.includes('<script>'), 'the path is escaped');
   assert.match(html, /\/orders\/&lt;script&gt;/);
 });
@@ -112,7 +112,7 @@ test('JSON: the session and every operation with its attempts, additions only', 
 
 test('GitHub annotations: a title and no file for a session without a scenario file', () => {
   const lines = githubAnnotations(session().scenarios[0]!, ROOT);
-  assert.deepEqual(lines.map((l) => l.slice(0, l.indexOf('::', 2))), ['::error title=proxy http%3A//up.test / #1 POST /orders']);
+  assert.deepEqual(lines.map((l) => l.slice(0, l.indexOf('::', 2))), ['::error title=proxy http%3A//up.test / #1 POST /orders%3A unsafe-retry (critical)']);
 });
 
 function needXmllint(t: TestContext): boolean {

@@ -42,6 +42,7 @@ const BASE = 'name: p\ntarget: http://x\nrequest: { path: /orders, json: { a: 1 
 const EXPECTED: Record<string, { header: string; inFlight: string; mismatch: string; replayHeader: string }> = {
   ietf: { header: 'Idempotency-Key', inFlight: '409', mismatch: '422', replayHeader: 'none' },
   stripe: { header: 'Idempotency-Key', inFlight: '409', mismatch: '400', replayHeader: 'Idempotent-Replayed: true' },
+  adyen: { header: 'Idempotency-Key', inFlight: '409, 422', mismatch: '4xx', replayHeader: 'none' },
   brandur: { header: 'Idempotency-Key', inFlight: '409', mismatch: '409', replayHeader: 'none' },
   'express-idempotency': { header: 'idempotency-key', inFlight: '409', mismatch: '417', replayHeader: 'none' },
   'node-idempotency': { header: 'Idempotency-Key', inFlight: '409', mismatch: '422', replayHeader: 'Idempotent-Replayed: true' },
@@ -61,6 +62,25 @@ describe('contract presets', () => {
     assert.match(PRESETS.ietf!.source, /draft-ietf-httpapi-idempotency-key-header-07/);
     assert.match(PRESETS.brandur!.source, /Implementing Stripe-like Idempotency Keys in Postgres/);
     assert.match(PRESETS.paypal!.source, /PayPal-Request-Id/);
+  });
+
+  it('sets the longest key and whether a key is required where the source says', async () => {
+    const want: Record<string, [number | undefined, 'reject' | 'allow']> = {
+      ietf: [255, 'reject'],
+      stripe: [255, 'reject'],
+      adyen: [64, 'reject'],
+      brandur: [255, 'reject'],
+      'express-idempotency': [undefined, 'allow'],
+      'node-idempotency': [256, 'reject'],
+      paypal: [108, 'reject'],
+    };
+    for (const name of PRESET_NAMES) {
+      const s = await load(`${BASE}preset: ${name}\n`);
+      assert.deepEqual([s.idempotency.maxLength, s.expect.missingKey], want[name], name);
+    }
+    // The scenario's own fields win, and `none` means no documented limit.
+    const own = await load(`${BASE}preset: adyen\nidempotency: { maxLength: none }\nexpect: { missingKey: allow }\n`);
+    assert.deepEqual([own.idempotency.maxLength, own.expect.missingKey], [undefined, 'allow']);
   });
 
   for (const [name, want] of Object.entries(EXPECTED)) {
@@ -113,11 +133,11 @@ describe('contract presets', () => {
     const file = await tmp.file('unknown.yaml', `name: p\ntarget: http://x\npreset: strpe\nrequest: { path: /o }\n`);
     const err = await loadError([file]);
     assert.deepEqual(brief(err.messages), [
-      "unknown.yaml:3:9-14 unknown preset 'strpe'; did you mean 'stripe'? (presets: ietf, stripe, brandur, express-idempotency, node-idempotency, paypal)",
+      "unknown.yaml:3:9-14 unknown preset 'strpe'; did you mean 'stripe'? (presets: ietf, stripe, adyen, brandur, express-idempotency, node-idempotency, paypal)",
     ]);
     const far = await tmp.file('far.yaml', `name: p\ntarget: http://x\npreset: acme\nrequest: { path: /o }\n`);
     assert.deepEqual(brief((await loadError([far])).messages), [
-      'far.yaml:3:9-13 unknown preset \'acme\' (presets: ietf, stripe, brandur, express-idempotency, node-idempotency, paypal)',
+      'far.yaml:3:9-13 unknown preset \'acme\' (presets: ietf, stripe, adyen, brandur, express-idempotency, node-idempotency, paypal)',
     ]);
   });
 
@@ -127,7 +147,7 @@ describe('contract presets', () => {
       assert.ok(err instanceof UsageError);
       assert.equal(
         err.message,
-        "--preset: unknown preset 'node-idempotence'; did you mean 'node-idempotency'? (presets: ietf, stripe, brandur, express-idempotency, node-idempotency, paypal)",
+        "--preset: unknown preset 'node-idempotence'; did you mean 'node-idempotency'? (presets: ietf, stripe, adyen, brandur, express-idempotency, node-idempotency, paypal)",
       );
       return true;
     });

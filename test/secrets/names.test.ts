@@ -7,6 +7,7 @@ import { secretCaptureNames } from '../../src/engine/setup.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { parseStatusSet } from '../../src/scenario/status.js';
+import { expectations } from '../helpers/builders.js';
 
 const SECRET_LIKE = ['token', 'access_token', 'apiKey', 'api_key', 'client_secret', 'X-Amz-Signature', 'password', 'passwd', 'sessionId', 'X-Amz-Credential', 'sig', 'monkey'];
 const PLAIN = ['id', 'user', 'page', 'ref', 'signal', 'idempotency_key', 'idempotencyKey', 'n_total'];
@@ -28,7 +29,7 @@ describe('isSecretName', () => {
       target: 'http://api.test',
       request: { method: 'POST', path: '/o', headers: {} },
       idempotency: { header: 'Idempotency-Key' },
-      expect: { success: set, inFlight: set, mismatch: set, afterExpiry: 'new', ignore: [] },
+      expect: expectations({ success: set, inFlight: set, mismatch: set }),
       attackLines: {},
       setup: [{ request: { method: 'POST', path: '/login', headers: {} }, capture: Object.fromEntries(all.map((n) => [n, '$.x'])), line: 1 }],
     };

@@ -6,6 +6,7 @@ import { redactorForScenarios } from '../../src/secrets/scenarios.js';
 import { exchangeRecord } from '../../src/report/evidence.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { parseStatusSet } from '../../src/scenario/status.js';
+import { expectations } from '../helpers/builders.js';
 
 const SECRET = 'p@ss w"rd/ü&1';
 const KEY = '3f1c9a52-7d4e-4b8a-9c1f-0e2d4b6a8c10';
@@ -149,7 +150,7 @@ describe('redactorForScenarios', () => {
     target: 'http://api.test',
     request: { method: 'POST', path: '/o', headers: {} },
     idempotency: { header: 'Idempotency-Key' },
-    expect: { success: set, inFlight: set, mismatch: set, afterExpiry: 'new', ignore: [] },
+    expect: expectations({ success: set, inFlight: set, mismatch: set }),
     attackLines: {},
     ...over,
   });

@@ -1,6 +1,7 @@
 // After a cut, a retry with the same key must succeed with exactly one effect;
 // a request whose body never fully arrived must make none.
-import { checkStatus, counts, effectsOf, isSuccess, plural, status } from '../../judge/findings.js';
+import { checkStatus, counts, effectsOf, isSuccess, status } from '../../judge/findings.js';
+import { plural } from '../../model/text.js';
 import { describesEffect, newJudge } from '../../judge/rules.js';
 import type { JudgeContext, Judgement } from '../contract.js';
 import type { DropMetrics, DropObservation } from './index.js';

@@ -1,7 +1,8 @@
 // Inside the ttl a retry must replay; after it, the retry follows
 // expect.afterExpiry, and a fresh effect must be answered as one.
 import { selectId } from '../../engine/oracle.js';
-import { checkStatus, counts, effectsOf, isSuccess, plural, status } from '../../judge/findings.js';
+import { checkStatus, counts, effectsOf, isSuccess, status } from '../../judge/findings.js';
+import { plural } from '../../model/text.js';
 import { checkReplay, compare, describesEffect, listedIds, lostEffect, newJudge, resourceIds, type Judge } from '../../judge/rules.js';
 import type { JudgeContext, Judgement } from '../contract.js';
 import type { ExpiryKeyObservation, ExpiryMetrics, ExpiryObservation } from './index.js';

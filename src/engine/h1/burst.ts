@@ -2,31 +2,20 @@
 // its final byte, and then all the final bytes go out in one synchronous loop.
 // The server sees N requests complete within (roughly) one scheduling quantum,
 // which is what exposes check-then-act races in idempotency stores.
+import { now, type HttpRequest } from '../../model/http.js';
 import { timerDelay, TransportError } from '../http/errors.js';
-import { burstExchanges, transportOptions } from '../http/types.js';
-import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
+import { forEachLimited, withinMs, type BurstOptions, type BurstResult } from '../transport/burst.js';
+import { burstExchanges, failExchange } from '../transport/exchange.js';
+import { responseLimit, transportOptions } from '../transport/options.js';
+import { encodeRequest } from '../transport/request.js';
+import { ResponseCollector, destroyConnection } from './collector.js';
 import { openConnection, type Connection } from './connect.js';
-import { ResponseCollector, destroyConnection, encodeRequest, failExchange } from './exchange.js';
 import { serializeRequest } from './serialize.js';
+
+export type { BurstOptions, BurstResult } from '../transport/burst.js';
 
 /** At most this many connections are being opened at the same time. */
 export const MAX_CONCURRENT_CONNECTS = 64;
-
-export interface BurstOptions extends TransportOptions {
-  /** One label per request; default "burst i/N". */
-  labels?: string[];
-}
-
-export interface BurstResult {
-  /** One per request, in the order of the requests. */
-  exchanges: Exchange[];
-  /** max(sentAt) - min(sentAt) over the released requests. */
-  releaseSkewMs: number;
-  /** Time to open every connection (the connect phase), ms. */
-  connectMs: number;
-  /** How many final bytes were released. */
-  released: number;
-}
 
 interface Primed {
   collector: ResponseCollector;
@@ -47,10 +36,13 @@ interface Primed {
  *
  * Bounds: connecting and priming together take at most opts.timeoutMs;
  * responses are awaited at most opts.timeoutMs after the release, then the
- * pending exchanges fail with 'timeout'. Every socket is destroyed on return.
+ * pending exchanges fail with 'timeout'. Each response body is bounded by
+ * opts.maxResponseBytes (default 16 MiB), as in sendRaw. Every socket is
+ * destroyed on return.
  */
 export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Promise<BurstResult> {
   const total = reqs.length;
+  const maxResponseBytes = responseLimit(opts);
   const started = now();
   const exchanges = burstExchanges(reqs, opts.labels, started);
   if (total === 0) return { exchanges, releaseSkewMs: 0, connectMs: 0, released: 0 };
@@ -82,7 +74,7 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
       return;
     }
     connections.push(conn);
-    const collector = new ResponseCollector(conn, exchange, { origin: url.origin });
+    const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes });
     const slot: Primed = { collector, last: bytes.subarray(bytes.length - 1), flushed: false, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve) => {
       void collector.done.then(() => resolve());
@@ -101,18 +93,13 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
   let releaseTimer: NodeJS.Timeout | undefined;
   try {
     // Connect phase: a fixed pool of workers pulls the next index.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < total) {
-        const i = next++;
-        try {
-          await prepare(i);
-        } catch (err) {
-          failExchange(exchanges[i]!, err);
-        }
+    await forEachLimited(total, MAX_CONCURRENT_CONNECTS, async (i) => {
+      try {
+        await prepare(i);
+      } catch (err) {
+        failExchange(exchanges[i]!, err);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_CONNECTS, total) }, worker));
+    });
     const connectMs = now() - started;
 
     // Wait until every prefix is flushed, within the same bound as connecting.
@@ -158,15 +145,5 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
     for (const exchange of exchanges) {
       if (!exchange.response && !exchange.error) failExchange(exchange, new Error('burst ended before this request completed'));
     }
-  }
-}
-
-/** Waits for the promise, or ms, whichever comes first. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, timerDelay(ms))))]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -2,11 +2,13 @@
 // TCP connection at a chosen point, the way a client crash or a dropped mobile
 // link would. The reset is done on the raw TCP socket (also under TLS), so the
 // server sees an RST, not a polite close.
-import { timerDelay, TransportError } from '../http/errors.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
-import { transportOptions } from '../http/types.js';
+import { timerDelay, TransportError } from '../http/errors.js';
+import { failExchange } from '../transport/exchange.js';
+import { responseLimit, transportOptions } from '../transport/options.js';
+import { encodeRequest } from '../transport/request.js';
+import { ResponseCollector } from './collector.js';
 import { openConnection, type Connection } from './connect.js';
-import { encodeRequest, ResponseCollector, failExchange } from './exchange.js';
 import { serializeRequestParts } from './serialize.js';
 
 export const CUT_POINTS = ['after-send', 'mid-body-first', 'mid-body-middle', 'mid-body-last', 'mid-response'] as const;
@@ -63,6 +65,7 @@ export async function cutExchange(
     );
   }
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const maxResponseBytes = responseLimit(opts);
   const exchange: Exchange = { label, request: req, startedAt: now() };
   const deadline = exchange.startedAt + opts.timeoutMs;
 
@@ -92,7 +95,11 @@ export async function cutExchange(
     }
     collector.fail('cut', `${what} (${collector.received} response bytes received)`);
   };
-  const collector: ResponseCollector = new ResponseCollector(conn, exchange, { origin: url.origin, onFirstByte: cut });
+  const collector: ResponseCollector = new ResponseCollector(conn, exchange, {
+    origin: url.origin,
+    onFirstByte: cut,
+    maxResponseBytes,
+  });
   collector.armTimeout(deadline - now(), () =>
     point === 'mid-response' && exchange.sentAt !== undefined
       ? `no response byte from ${url.origin} within ${opts.timeoutMs} ms, so no mid-response cut`

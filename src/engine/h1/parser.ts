@@ -10,6 +10,10 @@
 // The parser keeps references to the chunks it is fed until the response is
 // complete, so callers must not reuse those buffers.
 import type { HttpResponse } from '../../model/http.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, formatSize } from '../transport/options.js';
+import { TOKEN } from '../transport/request.js';
+import { ParseError } from './parse-error.js';
+import { checkText, joinFields, parseContentLength, quote, trimOws } from './fields.js';
 
 /** Upper bound for a header section (status line + fields), and for the trailer section. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -18,25 +22,20 @@ const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 /** Empty lines tolerated before a status line (some servers send a stray CRLF). */
 const MAX_LEADING_EMPTY_LINES = 4;
 
-export type ParseErrorCode = 'malformed' | 'too-large' | 'incomplete';
-
-export class ParseError extends Error {
-  override readonly name = 'ParseError';
-
-  constructor(
-    /** malformed: bytes that are not HTTP/1.x; too-large: a bound was hit; incomplete: the peer closed too early. */
-    readonly code: ParseErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ParseError } from './parse-error.js';
+export type { ParseErrorCode } from './parse-error.js';
 
 export interface ResponseParserOptions {
   /** The request's method: HEAD responses have no body whatever their headers say. */
   method: string;
   /** Defaults to MAX_HEADER_BYTES. */
   maxHeaderBytes?: number;
+  /**
+   * Largest body accepted (after de-chunking); defaults to
+   * DEFAULT_MAX_RESPONSE_BYTES. A larger Content-Length fails at the header
+   * section, any other body at the byte that passes the bound.
+   */
+  maxBodyBytes?: number;
 }
 
 type State =
@@ -50,7 +49,6 @@ type State =
   | 'trailers'
   | 'done';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?:[ \t](.*))?$/;
 /** Hex digits after leading zeros; 13 of them stay below 2^53. */
 const CHUNK_SIZE = /^0*([0-9A-Fa-f]{1,13})$/;
@@ -59,6 +57,7 @@ const NEWLINE = 0x0a;
 export class ResponseParser {
   private readonly method: string;
   private readonly maxHeaderBytes: number;
+  private readonly maxBodyBytes: number;
   private state: State = 'status';
   private failure?: ParseError;
 
@@ -81,6 +80,7 @@ export class ResponseParser {
   /** Bytes still expected for a Content-Length body or the current chunk. */
   private remaining = 0;
   private expectedLength = 0;
+  private declared?: number;
 
   private response?: HttpResponse;
 
@@ -94,6 +94,7 @@ export class ResponseParser {
   constructor(options: ResponseParserOptions) {
     this.method = options.method.toUpperCase();
     this.maxHeaderBytes = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /** True once a complete final response has been read. */
@@ -109,6 +110,11 @@ export class ResponseParser {
   /** Trailer fields of a chunked body (lower-cased names), kept apart from the headers. */
   get trailers(): Record<string, string> {
     return joinFields(this.trailerFields);
+  }
+
+  /** The Content-Length of the final response, when that frames its body. */
+  get declaredLength(): number | undefined {
+    return this.declared;
   }
 
   /** The status line's reason phrase and version, for diagnostics. */
@@ -229,7 +235,7 @@ export class ResponseParser {
     this.sectionBytes += added;
     if (this.sectionBytes > this.maxHeaderBytes) {
       const what = this.state === 'trailers' ? 'trailer section' : 'response header section';
-      throw new ParseError('too-large', `${what} larger than ${formatBytes(this.maxHeaderBytes)}`);
+      throw new ParseError('too-large', `${what} larger than ${formatSize(this.maxHeaderBytes)}`);
     }
   }
 
@@ -339,6 +345,10 @@ export class ResponseParser {
     if (contentLength !== undefined) {
       const length = parseContentLength(contentLength);
       this.expectedLength = length;
+      this.declared = length;
+      if (length > this.maxBodyBytes) {
+        throw new ParseError('body-too-large', `response body larger than ${formatSize(this.maxBodyBytes)} (Content-Length ${length})`);
+      }
       if (length === 0) {
         this.complete();
       } else {
@@ -368,6 +378,11 @@ export class ResponseParser {
 
   private pushBody(piece: Buffer): void {
     if (piece.length === 0) return;
+    if (this.bodyBytes + piece.length > this.maxBodyBytes) {
+      // Nothing past the bound is kept: what came so far is dropped with it.
+      this.bodyParts = [];
+      throw new ParseError('body-too-large', `response body larger than ${formatSize(this.maxBodyBytes)}`);
+    }
     this.bodyParts.push(piece);
     this.bodyBytes += piece.length;
   }
@@ -378,47 +393,4 @@ export class ResponseParser {
     this.response = { status: this.status, headers: this.headers, body };
     this.state = 'done';
   }
-}
-
-/** Lower-cased names; repeated fields joined with ", ", set-cookie with "\n". */
-function joinFields(fields: Array<[string, string]>): Record<string, string> {
-  const joined = new Map<string, string>();
-  for (const [name, value] of fields) {
-    const previous = joined.get(name);
-    if (previous === undefined) joined.set(name, value);
-    else joined.set(name, `${previous}${name === 'set-cookie' ? '\n' : ', '}${value}`);
-  }
-  // fromEntries defines own properties, so a "__proto__" header stays a header.
-  return Object.fromEntries(joined);
-}
-
-function parseContentLength(text: string): number {
-  // Repeated Content-Length fields (joined by ", ") are fine if they agree.
-  const values = text.split(',').map((v) => v.trim());
-  const first = values[0] ?? '';
-  if (!/^\d{1,15}$/.test(first) || values.some((v) => v !== first)) {
-    throw new ParseError('malformed', `invalid Content-Length: ${quote(text)}`);
-  }
-  return Number(first);
-}
-
-function trimOws(text: string): string {
-  return text.replace(/^[ \t]+|[ \t]+$/g, '');
-}
-
-function checkText(text: string, where: string): void {
-  // Field values may hold obs-text (0x80-0xFF) but no control characters besides HTAB.
-  if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) {
-    throw new ParseError('malformed', `control character in ${where}: ${quote(text)}`);
-  }
-}
-
-/** A short, printable rendering of bytes from the wire for error messages. */
-function quote(text: string): string {
-  const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-  return JSON.stringify(shown);
-}
-
-function formatBytes(bytes: number): string {
-  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }

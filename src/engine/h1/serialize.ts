@@ -2,9 +2,7 @@
 // ourselves (rather than through node:http) so that callers can hold back the
 // final byte, or stop in the middle of the body, at a byte they choose.
 import type { HttpRequest } from '../../model/http.js';
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+import { checkHeader, checkMethod, checkScheme, impliedContentLength } from '../transport/request.js';
 
 export interface SerializedRequest {
   /** Request line and header section, through the blank line. */
@@ -23,18 +21,15 @@ export interface SerializedRequest {
  */
 export function serializeRequestParts(req: HttpRequest): SerializedRequest {
   const url = new URL(req.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${req.url} (only http: and https:)`);
-  }
-  if (!TOKEN.test(req.method)) throw new Error(`invalid HTTP method ${JSON.stringify(req.method)}`);
+  checkScheme(url, req.url);
+  checkMethod(req.method);
   const target = `${url.pathname || '/'}${url.search}`;
 
   const given = new Set<string>();
   const lines: string[] = [`${req.method} ${target} HTTP/1.1`];
   const fields: string[] = [];
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!TOKEN.test(name)) throw new Error(`invalid header name ${JSON.stringify(name)}`);
-    if (/[\r\n\0]/.test(value)) throw new Error(`invalid value for header ${name}: CR, LF and NUL are not allowed`);
+    checkHeader(name, value);
     given.add(name.toLowerCase());
     fields.push(`${name}: ${value}`);
   }
@@ -42,10 +37,9 @@ export function serializeRequestParts(req: HttpRequest): SerializedRequest {
   if (!given.has('host')) lines.push(`Host: ${url.host}`);
   lines.push(...fields);
   const body = req.body ?? Buffer.alloc(0);
-  if (!given.has('content-length') && !given.has('transfer-encoding')) {
-    if (req.body !== undefined || BODY_METHODS.has(req.method.toUpperCase())) {
-      lines.push(`Content-Length: ${body.length}`);
-    }
+  const implied = impliedContentLength(req);
+  if (implied !== undefined && !given.has('content-length') && !given.has('transfer-encoding')) {
+    lines.push(`Content-Length: ${implied}`);
   }
   if (!given.has('connection')) lines.push('Connection: close');
   if (!given.has('user-agent')) lines.push('User-Agent: idemchaos');

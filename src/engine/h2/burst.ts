@@ -4,26 +4,24 @@
 // node:http2 flushes everything a session queued in one tick as one socket
 // write, so each connection's final frames leave in one write (one TCP
 // packet, on a normal MTU, at up to ~25 frames) and reach the server together.
-import http2 from 'node:http2';
-import type { BurstResult } from '../h1/index.js';
-import { encodeRequest, failExchange } from '../h1/index.js';
+import { now, type HttpRequest } from '../../model/http.js';
 import { timerDelay, TransportError } from '../http/errors.js';
-import { burstExchanges, transportOptions } from '../http/types.js';
-import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
+import { forEachLimited, nextImmediate, type BurstOptions, type BurstResult } from '../transport/burst.js';
+import { burstExchanges, failExchange } from '../transport/exchange.js';
+import { responseLimit, transportOptions } from '../transport/options.js';
+import { encodeRequest } from '../transport/request.js';
 import { closeConnection, openH2Connection, type H2Connection } from './connect.js';
-import { requestHeaders, responseHeaders } from './headers.js';
+import { requestHeaders } from './headers.js';
+import { initialConnections, packingNotes, packStreams, peerLimits, strictest } from './packing.js';
+import { prime } from './prime.js';
+import { fail, failSlot, newSlot, watchSession, type Conn, type Slot } from './streams.js';
 
-/** Final frames one release write may carry: about what one TCP packet holds. */
-export const MAX_FINAL_FRAMES_PER_WRITE = 25;
+export { MAX_FINAL_FRAMES_PER_WRITE } from './packing.js';
+
 /** At most this many connections are being opened at the same time. */
 export const MAX_CONCURRENT_H2_CONNECTS = 16;
-/** SETTINGS_MAX_CONCURRENT_STREAMS when the peer sets none (node reports 2^32-1). */
-const UNLIMITED = 0xffffffff;
 
-export interface H2BurstOptions extends TransportOptions {
-  /** One label per request; default "burst i/N". */
-  labels?: string[];
-}
+export type H2BurstOptions = BurstOptions;
 
 export interface H2BurstResult extends BurstResult {
   /** Connections the burst was released over. */
@@ -34,33 +32,6 @@ export interface H2BurstResult extends BurstResult {
   finalWriteCalls: number[];
   /** Why and how the burst was split over several connections, when it was. */
   split?: string;
-}
-
-type ErrorKind = NonNullable<Exchange['errorKind']>;
-
-interface Slot {
-  exchange: Exchange;
-  url: URL;
-  headers: http2.OutgoingHttpHeaders;
-  body: Buffer;
-  /** Body bytes sent before the release (normally all but the last). */
-  held: number;
-  conn?: Conn;
-  stream?: http2.ClientHttp2Stream;
-  /** Prefix flushed and connection warmed: ready for the release. */
-  primed: boolean;
-  settled: boolean;
-  status?: number;
-  headersIn?: Record<string, string>;
-  chunks: Buffer[];
-  received: number;
-  done: Promise<void>;
-  resolve: () => void;
-}
-
-interface Conn {
-  h2: H2Connection;
-  slots: Slot[];
 }
 
 /**
@@ -76,15 +47,17 @@ interface Conn {
  *
  * Bounds: connecting and priming together take at most opts.timeoutMs;
  * responses are awaited at most opts.timeoutMs after the release, then the
- * pending exchanges fail with 'timeout'. Every session and socket is
+ * pending exchanges fail with 'timeout'. Each response body is bounded by
+ * opts.maxResponseBytes (default 16 MiB): past it that exchange fails
+ * ('protocol') and its stream is reset. Every session and socket is
  * destroyed on return.
  */
 export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOptions): Promise<H2BurstResult> {
-  const total = reqs.length;
+  const maxResponseBytes = responseLimit(opts);
   const started = now();
   const exchanges = burstExchanges(reqs, opts.labels, started);
   const empty: H2BurstResult = { exchanges, releaseSkewMs: 0, connectMs: 0, released: 0, connections: 0, finalWrites: [], finalWriteCalls: [] };
-  if (total === 0) return empty;
+  if (reqs.length === 0) return empty;
 
   const prepDeadline = started + opts.timeoutMs;
   const transport = transportOptions(opts);
@@ -94,25 +67,16 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
   const groups = new Map<string, Slot[]>();
   exchanges.forEach((exchange, i) => {
     const req = reqs[i]!;
-    const encoded = encodeRequest(req, (url) => {
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new Error(`unsupported URL scheme ${JSON.stringify(url.protocol)} in ${req.url} (only http: and https:)`);
-      }
-      return requestHeaders(req, url);
-    });
+    const encoded = encodeRequest(req, (url) => requestHeaders(req, url));
     if (encoded instanceof TransportError) {
       failExchange(exchange, encoded);
       return;
     }
-    const { url, payload: headers } = encoded;
-    let resolve!: () => void;
-    const done = new Promise<void>((r) => (resolve = r));
-    const body = req.body ?? Buffer.alloc(0);
-    const slot: Slot = { exchange, url, headers, body, held: 0, primed: false, settled: false, chunks: [], received: 0, done, resolve };
+    const slot = newSlot(exchange, encoded.url, encoded.payload, req.body ?? Buffer.alloc(0), maxResponseBytes);
     slots.push(slot);
-    const group = groups.get(url.origin);
+    const group = groups.get(encoded.url.origin);
     if (group) group.push(slot);
-    else groups.set(url.origin, [slot]);
+    else groups.set(encoded.url.origin, [slot]);
   });
 
   const opened: H2Connection[] = [];
@@ -120,83 +84,49 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
   const splits: string[] = [];
   let releaseTimer: NodeJS.Timeout | undefined;
 
+  /** Opens count connections to url's origin, at most MAX_CONCURRENT_H2_CONNECTS at a time, within the connect phase. */
   const open = async (url: URL, count: number): Promise<Array<H2Connection | TransportError>> => {
     const out: Array<H2Connection | TransportError> = new Array(count);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < count) {
-        const k = next++;
-        const left = prepDeadline - now();
-        if (left <= 0) {
-          out[k] = new TransportError('timeout', `not connected within ${opts.timeoutMs} ms (burst connect phase)`);
-          continue;
-        }
-        try {
-          const conn = await openH2Connection(url, transport, left);
-          opened.push(conn);
-          out[k] = conn;
-        } catch (err) {
-          out[k] = err instanceof TransportError ? err : new TransportError('protocol', (err as Error).message);
-        }
+    await forEachLimited(count, MAX_CONCURRENT_H2_CONNECTS, async (k) => {
+      const left = prepDeadline - now();
+      if (left <= 0) {
+        out[k] = new TransportError('timeout', `not connected within ${opts.timeoutMs} ms (burst connect phase)`);
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_H2_CONNECTS, count) }, worker));
+      try {
+        const conn = await openH2Connection(url, transport, left);
+        opened.push(conn);
+        out[k] = conn;
+      } catch (err) {
+        out[k] = err instanceof TransportError ? err : new TransportError('protocol', (err as Error).message);
+      }
+    });
     return out;
   };
 
-  /** Opens the connections of one origin and assigns its requests to them. */
+  /** Opens the connections of one origin and packs its requests onto them. */
   const plan = async (origin: string, group: Slot[]): Promise<void> => {
     const url = group[0]!.url;
-    const first = await open(url, Math.ceil(group.length / MAX_FINAL_FRAMES_PER_WRITE));
+    const first = await open(url, initialConnections(group.length));
     const live = first.filter((c): c is H2Connection => !(c instanceof TransportError));
     if (live.length === 0) {
       for (const slot of group) failSlot(slot, first[0] as TransportError);
       return;
     }
-    // The peer's limits (the same server: take the strictest connection's).
-    let maxStreams = UNLIMITED;
-    let streamWindow = Infinity;
-    let connWindow = Infinity;
-    for (const c of live) {
-      maxStreams = Math.min(maxStreams, c.session.remoteSettings.maxConcurrentStreams ?? UNLIMITED);
-      streamWindow = Math.min(streamWindow, c.session.remoteSettings.initialWindowSize ?? 65_535);
-      connWindow = Math.min(connWindow, c.session.state.remoteWindowSize ?? 65_535);
-    }
-    if (maxStreams < 1) {
-      for (const slot of group) {
-        failSlot(slot, new TransportError('protocol', `${live[0]!.where} allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0)`));
-      }
+    const limits = strictest(live.map((c) => peerLimits(c.session.remoteSettings, c.session.state)));
+    if (limits.maxConcurrentStreams < 1) {
+      const refused = new TransportError('protocol', `${live[0]!.where} allows no concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS 0)`);
+      for (const slot of group) failSlot(slot, refused);
       return;
     }
-    const perConn = Math.min(maxStreams, MAX_FINAL_FRAMES_PER_WRITE);
-    const bins: Slot[][] = [];
-    let bin: Slot[] = [];
-    let binWindow = 0;
-    let windowBound = false;
-    let streamBound = false;
-    let oversized = 0;
-    for (const slot of group) {
-      const want = Math.max(0, slot.body.length - 1);
-      slot.held = Math.min(want, streamWindow, connWindow);
-      if (slot.held < want) oversized++;
-      const full = bin.length >= perConn;
-      const noWindow = bin.length > 0 && binWindow + slot.held > connWindow;
-      if (full || noWindow) {
-        if (full) streamBound = true;
-        else windowBound = true;
-        bins.push(bin);
-        bin = [];
-        binWindow = 0;
-      }
-      bin.push(slot);
-      binWindow += slot.held;
-    }
-    bins.push(bin);
+    const packing = packStreams(group.map((slot) => slot.body.length), limits);
+    group.forEach((slot, i) => (slot.held = packing.held[i]!));
 
     const pool: Array<H2Connection | TransportError> = [...live];
-    if (bins.length > live.length) pool.push(...(await open(url, bins.length - live.length)));
-    for (const extra of live.slice(bins.length)) closeConnection(extra);
-    bins.forEach((slotsOfBin, k) => {
+    if (packing.bins.length > live.length) pool.push(...(await open(url, packing.bins.length - live.length)));
+    for (const extra of live.slice(packing.bins.length)) closeConnection(extra);
+    packing.bins.forEach((bin, k) => {
+      const slotsOfBin = bin.map((i) => group[i]!);
       const c = pool[k]!;
       if (c instanceof TransportError) {
         for (const slot of slotsOfBin) failSlot(slot, c);
@@ -208,22 +138,7 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
       conns.push(conn);
     });
 
-    const notes: string[] = [];
-    if (bins.length > 1) {
-      const why: string[] = [];
-      if (streamBound && maxStreams < MAX_FINAL_FRAMES_PER_WRITE) why.push(`the server allows ${maxStreams} concurrent streams`);
-      else if (streamBound) why.push(`at most ${MAX_FINAL_FRAMES_PER_WRITE} final frames per release write`);
-      if (windowBound) why.push(`the held-back bodies must fit the ${connWindow}-byte connection flow-control window`);
-      notes.push(`${group.length} requests over ${bins.length} connections of at most ${perConn} streams (${why.join('; ')})`);
-    }
-    if (oversized > 0) {
-      const window = Math.min(streamWindow, connWindow);
-      notes.push(
-        oversized === 1
-          ? `1 request body exceeds the ${window}-byte flow-control window: its remainder is sent at the release`
-          : `${oversized} request bodies exceed the ${window}-byte flow-control window: their remainder is sent at the release`,
-      );
-    }
+    const notes = packingNotes(packing, limits);
     if (notes.length > 0) splits.push(groups.size > 1 ? `${origin}: ${notes.join('; ')}` : notes.join('; '));
   };
 
@@ -300,166 +215,5 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
     for (const exchange of exchanges) {
       if (!exchange.response && !exchange.error) failExchange(exchange, new Error('burst ended before this request completed'));
     }
-  }
-}
-
-function nextImmediate(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Settles a slot with an error (no-op when already settled). */
-function fail(slot: Slot, kind: ErrorKind, message: string): void {
-  if (slot.settled) return;
-  slot.settled = true;
-  slot.exchange.error = message;
-  slot.exchange.errorKind = kind;
-  slot.exchange.endedAt = now();
-  slot.resolve();
-}
-
-function failSlot(slot: Slot, err: TransportError): void {
-  fail(slot, err.kind, err.message);
-}
-
-function succeed(slot: Slot): void {
-  if (slot.settled) return;
-  slot.settled = true;
-  slot.exchange.response = {
-    status: slot.status!,
-    headers: slot.headersIn ?? {},
-    body: slot.chunks.length === 1 ? slot.chunks[0]! : Buffer.concat(slot.chunks),
-  };
-  slot.exchange.endedAt = now();
-  slot.resolve();
-}
-
-/** Session-level trouble fails every pending exchange of the connection. */
-function watchSession(conn: Conn): void {
-  const { session, where } = conn.h2;
-  const failAll = (kind: ErrorKind, message: string): void => {
-    for (const slot of conn.slots) fail(slot, kind, message);
-  };
-  session.on('error', (err: NodeJS.ErrnoException) => {
-    const kind: ErrorKind = err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'reset' : 'protocol';
-    failAll(kind, `HTTP/2 connection to ${where} failed: ${err.message}`);
-  });
-  session.on('goaway', (code: number, lastStreamID: number) => {
-    for (const slot of conn.slots) {
-      const id = slot.stream?.id;
-      if (id === undefined || id > lastStreamID) {
-        fail(slot, 'reset', `${where} sent GOAWAY (${errorName(code)}) before taking this stream`);
-      }
-    }
-  });
-  session.on('close', () => failAll('reset', `connection to ${where} closed before a complete response`));
-}
-
-/**
- * Opens the connection's streams, writes each body but its held-back tail,
- * waits for those writes to be flushed, then a PING round trip (which also
- * proves the server has read every frame before it). Marks the slots ready
- * for the release; bounded by deadline.
- */
-async function prime(conn: Conn, deadline: number): Promise<void> {
-  const { session, where, tap, raw } = conn.h2;
-  const flushed = new Set<Slot>();
-  const writes: Array<Promise<void>> = [];
-  for (const slot of conn.slots) {
-    if (slot.settled) continue;
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = session.request(slot.headers, { endStream: false });
-    } catch (err) {
-      fail(slot, 'protocol', `cannot send request to ${where}: ${(err as Error).message}`);
-      continue;
-    }
-    slot.stream = stream;
-    watchStream(slot, stream, where);
-    if (slot.held === 0) {
-      flushed.add(slot);
-      continue;
-    }
-    writes.push(
-      new Promise<void>((resolve) => {
-        stream.write(slot.body.subarray(0, slot.held), (err) => {
-          if (!err) flushed.add(slot);
-          resolve();
-        });
-        void slot.done.then(resolve);
-      }),
-    );
-  }
-  const within = (promise: Promise<unknown>): Promise<boolean> => withinMs(promise, deadline - now());
-  if (!(await within(Promise.all(writes)))) return;
-  const pinged = await within(
-    new Promise<void>((resolve, reject) => {
-      const ok = session.ping((err) => (err ? reject(err) : resolve()));
-      if (!ok) reject(new Error('too many pings in flight'));
-    }).catch(() => {
-      throw new Error('ping failed');
-    }),
-  ).catch(() => false);
-  if (!pinged) return;
-  await nextImmediate();
-  // Nothing may still sit in a buffer of ours: the tap's or the socket's.
-  if (tap.writableLength > 0 || raw.writableLength > 0) {
-    await within(
-      new Promise<void>((resolve) => {
-        const check = (): void => {
-          if (tap.writableLength === 0 && raw.writableLength === 0) resolve();
-          else setTimeout(check, 1);
-        };
-        check();
-      }),
-    );
-  }
-  for (const slot of flushed) if (!slot.settled) slot.primed = true;
-}
-
-function watchStream(slot: Slot, stream: http2.ClientHttp2Stream, where: string): void {
-  stream.on('response', (headers) => {
-    slot.exchange.firstByteAt ??= now();
-    slot.status = Number(headers[':status']);
-    slot.headersIn = responseHeaders(headers);
-  });
-  stream.on('data', (chunk: Buffer) => {
-    slot.received += chunk.length;
-    slot.chunks.push(chunk);
-  });
-  stream.on('end', () => {
-    if (slot.status === undefined) fail(slot, 'protocol', `stream to ${where} ended without response headers`);
-    else succeed(slot);
-  });
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    const kind: ErrorKind = err.code === 'ERR_HTTP2_STREAM_ERROR' || err.code === 'ERR_HTTP2_GOAWAY_SESSION' ? 'reset' : 'protocol';
-    fail(slot, kind, `stream to ${where} failed: ${err.message}`);
-  });
-  stream.on('close', () => {
-    fail(slot, 'reset', `${where} closed the stream before a complete response (${errorName(stream.rstCode)})`);
-  });
-}
-
-/** "NGHTTP2_REFUSED_STREAM (7)" for an HTTP/2 error code. */
-function errorName(code: number | undefined): string {
-  if (code === undefined) return 'no error code';
-  const constants = http2.constants as unknown as Record<string, number>;
-  for (const [name, value] of Object.entries(constants)) {
-    if (value === code && name.startsWith('NGHTTP2_') && !name.startsWith('NGHTTP2_ERR_') && name !== 'NGHTTP2_SESSION_CLIENT') {
-      return `${name} (${code})`;
-    }
-  }
-  return `error code ${code}`;
-}
-
-/** Resolves true when the promise settles in time, false after ms. Rejections propagate. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise.then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timerDelay(ms)))),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

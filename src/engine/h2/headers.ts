@@ -2,9 +2,8 @@
 // the engine's plain lower-cased object.
 import type http2 from 'node:http2';
 import type { HttpRequest } from '../../model/http.js';
+import { checkHeader, checkMethod, checkScheme, impliedContentLength } from '../transport/request.js';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /** Connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority. */
 const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
 
@@ -14,15 +13,15 @@ const DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transf
  * connection-specific ones (TE only as "trailers"); repeated names are joined
  * (Cookie with "; "). Adds Content-Length for a body (or 0 for POST/PUT/PATCH)
  * and User-Agent, each unless given — as the HTTP/1.1 engine does.
- * Throws for a request that cannot be sent.
+ * Throws for a request that cannot be sent (scheme, method, header).
  */
 export function requestHeaders(req: HttpRequest, url: URL): http2.OutgoingHttpHeaders {
-  if (!TOKEN.test(req.method)) throw new Error(`invalid HTTP method ${JSON.stringify(req.method)}`);
+  checkScheme(url, req.url);
+  checkMethod(req.method);
   const fields = new Map<string, string>();
   let authority = url.host;
   for (const [rawName, value] of Object.entries(req.headers)) {
-    if (!TOKEN.test(rawName)) throw new Error(`invalid header name ${JSON.stringify(rawName)}`);
-    if (/[\r\n\0]/.test(value)) throw new Error(`invalid value for header ${rawName}: CR, LF and NUL are not allowed`);
+    checkHeader(rawName, value);
     const name = rawName.toLowerCase();
     if (name === 'host') {
       authority = value.trim();
@@ -33,9 +32,8 @@ export function requestHeaders(req: HttpRequest, url: URL): http2.OutgoingHttpHe
     const before = fields.get(name);
     fields.set(name, before === undefined ? value : `${before}${name === 'cookie' ? '; ' : ', '}${value}`);
   }
-  if (!fields.has('content-length') && (req.body !== undefined || BODY_METHODS.has(req.method.toUpperCase()))) {
-    fields.set('content-length', String(req.body?.length ?? 0));
-  }
+  const implied = impliedContentLength(req);
+  if (implied !== undefined && !fields.has('content-length')) fields.set('content-length', String(implied));
   if (!fields.has('user-agent')) fields.set('user-agent', 'idemchaos');
   const out: http2.OutgoingHttpHeaders = {
     ':method': req.method,

@@ -5,12 +5,26 @@
 import { Agent, request as undiciRequest } from 'undici';
 import { classifyTransportError, type TransportErrorKind } from './errors.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
+import { declaredBodyLength, responseLimit, responseTooLargeMessage } from '../transport/options.js';
+
+/** undici's error when a body passes the Agent's maxResponseSize (it destroys the socket first). */
+const BODY_TOO_LARGE = 'UND_ERR_RES_EXCEEDED_MAX_SIZE';
 
 export class HttpClient {
   private readonly agent: Agent;
+  /** Largest response body accepted, bytes. */
+  private readonly limit: number;
 
+  /**
+   * Response bodies are bounded by options.maxResponseBytes (default 16 MiB):
+   * undici counts the body as it parses and destroys the socket at the byte
+   * past the bound; a larger Content-Length is refused before any body byte
+   * is read. Throws a RangeError for an invalid bound.
+   */
   constructor(private readonly options: TransportOptions) {
+    this.limit = responseLimit(options);
     this.agent = new Agent({
+      maxResponseSize: this.limit,
       connect: {
         timeout: options.timeoutMs,
         rejectUnauthorized: !options.insecure,
@@ -37,11 +51,25 @@ export class HttpClient {
       });
       exchange.sentAt = exchange.startedAt;
       exchange.firstByteAt = now();
+      const declared = declaredBodyLength(req.method, res.statusCode, res.headers['content-length']);
+      if (declared !== undefined && declared > this.limit) {
+        // Destroying the unread body aborts the request, and undici destroys its socket.
+        res.body.destroy();
+        exchange.endedAt = now();
+        exchange.error = responseTooLargeMessage(this.limit, safeOrigin(req.url), declared);
+        exchange.errorKind = 'protocol';
+        return exchange;
+      }
       const body = Buffer.from(await res.body.arrayBuffer());
       exchange.endedAt = now();
       exchange.response = { status: res.statusCode, headers: flattenHeaders(res.headers), body };
     } catch (err) {
       exchange.endedAt = now();
+      if ((err as { code?: unknown } | null)?.code === BODY_TOO_LARGE) {
+        exchange.error = responseTooLargeMessage(this.limit, safeOrigin(req.url));
+        exchange.errorKind = 'protocol';
+        return exchange;
+      }
       const { kind, message } = describeTransportError(err, req.url, this.options.timeoutMs);
       exchange.error = message;
       exchange.errorKind = kind;

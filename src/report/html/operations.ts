@@ -7,6 +7,7 @@ import { plural } from '../../model/text.js';
 import { attemptOutcome, attemptsCell, keyShown, keysCell, sessionLine } from '../proxy.js';
 import { axisScale, svgNum } from './axis.js';
 import { esc } from './escape.js';
+import { icon } from './icons.js';
 import { STATUS_COLOURS, statusClass } from './style.js';
 
 /** The "Operations" section; `findingAnchor` links an operation to its first finding. */
@@ -25,10 +26,10 @@ export function operationsSection(p: ProxySession, findingAnchor: (op: ProxyOper
     const anchor = findingAnchor(op);
     const verdict =
       op.verdict === 'fail'
-        ? `<a href="#${anchor}">❌ ${op.findings.map((f) => esc(f.kind)).join('<br>')}</a>`
+        ? `<a href="#${anchor}">${icon('fail')} ${op.findings.map((f) => esc(f.kind)).join('<br>')}</a>`
         : op.verdict === 'error'
-          ? `⚠️ could not test${op.note ? `<div class="dim">${esc(op.note)}</div>` : ''}`
-          : `✅ pass${op.note ? `<div class="dim">${esc(op.note)}</div>` : ''}`;
+          ? `${icon('error')} could not test${op.note ? `<div class="dim">${esc(op.note)}</div>` : ''}`
+          : `${icon('pass')} pass${op.note ? `<div class="dim">${esc(op.note)}</div>` : ''}`;
     parts.push(
       `<tr data-operation="${op.id}"><th scope="row"><a href="#operation-${op.id}">${op.id}</a></th><td><code>${esc(`${op.method} ${op.path}`)}</code></td>` +
         `<td><code>${esc(keysCell(op))}</code></td><td>${esc(attemptsCell(op))}</td><td class="v-${op.verdict}" data-verdict="${op.verdict}">${verdict}</td></tr>`,
