@@ -6,9 +6,10 @@ import https from 'node:https';
 import { openConnection, describeAddress } from '../engine/h1/index.js';
 import { classifyTransportError } from '../engine/http/errors.js';
 import { now } from '../model/http.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../engine/engines.js';
 
-/** Request and response bodies the proxy holds in memory, at most (the engine's bound). */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Request and response bodies the proxy holds in memory, at most: the engine's response-size bound. */
+export const DEFAULT_MAX_BODY_BYTES = DEFAULT_MAX_RESPONSE_BYTES;
 
 /**
  * Hop-by-hop headers (RFC 9110 7.6.1), never forwarded; `expect` too (the
