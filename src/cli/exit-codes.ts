@@ -22,7 +22,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage or scenario error: bad flag, missing file, no scenario found, invalid
      YAML, schema violation, undefined template variable, no attack can run
   3  could not test: target unreachable, TLS failure, oracle failed, or the first
-     request of an attack was not answered with a success status
+     request of an attack was not answered with a success status; for proxy:
+     the upstream unreachable or the command could not start
   4  a report (--report-json, -junit, -markdown, -html) could not be written
      during the run (wins over 0 and 3); a report path that cannot be written
      at all is found before anything is sent, and is a usage error (2)
@@ -46,4 +47,6 @@ export const FLAGS_HELP = `Flags by command:                                 run
   -X, -H, --json, --data, --key-header, --count, --count-select, --id, --ttl,
   --expect-mismatch, --expect-in-flight, --after-expiry, --instance, --tenant,
   --max-key-length, --invalid: probe only
-  init: --force     serve-demo: --bug, --port, --latency, --ttl`;
+  init: --force     serve-demo: --bug, --port, --latency, --ttl
+  proxy: --upstream, --listen, --fault, --match, --key-header, --duration, --hold,
+  --timeout, --max-attempts, --volatile-header, --insecure, --ca, --secret, the report flags`;

@@ -10,6 +10,9 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const PRESET_LIST = 'ietf (default), stripe, adyen, brandur, express-idempotency, node-idempotency, paypal';
 // The ids of DEMO_MODES in src/demo/modes.ts, in its order (test/demo/serve-demo.test.ts checks).
 const DEMO_MODE_LIST = 'correct, no-idempotency, race, ignore-body, replay-differs, early-expiry, forget-on-disconnect, conflict-500, key-optional, long-key-500, keys-shared-across-operations, keys-shared-across-tenants, expiry-burst-race, locked-after-error, per-instance-store';
+const PROXY_FAULT_LIST = 'drop-response (default), reset-before, timeout, in-flight, server-error, mismatch, none';
+const PROXY_EXIT_HELP = `Exit codes: 0 no finding, 1 findings, 2 usage, 3 the upstream unreachable or the command could not start,
+4 a report could not be written. The command's own exit status is reported; it does not change the exit code.`;
 
 function buildProgram(): Command {
   const program = new Command('idemchaos')
@@ -106,6 +109,33 @@ function buildProgram(): Command {
     .action(async (files: string[], opts) => {
       const { mergeReportsCommand } = await import('./merge-command.js');
       process.exitCode = await mergeReportsCommand(files, opts);
+    });
+
+  const proxy = program
+    .command('proxy')
+    .description('a forwarding proxy that loses answers on purpose and judges whether the client retries safely (the client\'s half)')
+    .argument('[command...]', 'after --: a command to run with IDEMCHAOS_PROXY_URL set; judged when it exits')
+    .requiredOption('--upstream <url|demo>', 'where to forward (http:// or https://, its base path kept), or demo for the embedded demo API')
+    .option('--listen <host:port>', 'where the proxy listens', '127.0.0.1:0')
+    .option('--fault <name>', `fault for each new operation's first attempt, in turn (repeatable): ${PROXY_FAULT_LIST}`, collect)
+    .option('--match <rule>', 'operations under audit, "METHOD PATH-GLOB" (repeatable; default: every POST and PATCH)', collect)
+    .option('--key-header <name>', 'the idempotency key header', 'Idempotency-Key')
+    .option('--duration <duration>', 'bound for the whole session, the command included', '5m')
+    .option('--hold <duration>', 'how long the timeout fault holds an answer before dropping it', '30s')
+    .option('--timeout <duration>', 'bound for reading each request and for each upstream answer', '30s')
+    .option('--max-attempts <n>', 'more attempts than this for one operation is a retry storm', '6')
+    .option('--volatile-header <name>', 'a header that may change between attempts, added to the built-in list (repeatable; * globs)', collect)
+    .option('--insecure', 'accept any TLS certificate from an https upstream')
+    .option('--ca <file>', 'trust this CA certificate (PEM) for an https upstream')
+    .option('--secret <NAME=VALUE>', 'a value never shown in any output, wherever the client sends it (repeatable; also IDEMCHAOS_SECRET_<NAME>)', collect)
+    .option('--report-json <file>', 'write the JSON report (with every operation\'s attempts) to this file');
+  reportOptions(proxy)
+    .option('--verbose', 'also print a line per request while a command runs')
+    .option('--quiet', 'print only findings and the summary')
+    .addHelpText('after', `\nExamples:\n  npx idemchaos proxy --upstream demo -- node my-client.js\n  npx idemchaos proxy --upstream https://staging.example.com --fault drop-response --fault in-flight -- npm test\n\n${PROXY_EXIT_HELP}`)
+    .action(async (command: string[], opts) => {
+      const { proxyCommand } = await import('./proxy-command.js');
+      process.exitCode = await proxyCommand(command, opts);
     });
 
   program

@@ -1,6 +1,7 @@
 // The one stream of events a run emits; reporters render it and never touch
 // the network.
 import type { Exchange } from './http.js';
+import type { ProxyAttempt } from './proxy.js';
 import type { AttackResult, RunResult, ScenarioResult } from './results.js';
 
 export interface ScenarioRef {
@@ -22,6 +23,8 @@ export type RunEvent =
   | { type: 'exchange'; scenario: ScenarioRef; attack: string; exchange: Exchange }
   | { type: 'attack-end'; scenario: ScenarioRef; result: AttackResult }
   | { type: 'scenario-end'; scenario: ScenarioRef; result: ScenarioResult }
+  /** `idemchaos proxy`: one attempt of an operation under audit, when the proxy is done with it. */
+  | { type: 'attempt'; operation: number; retry: boolean; attempt: ProxyAttempt }
   | { type: 'warning'; message: string }
   /** The run was interrupted (by `signal`, when a process signal did it): what is in flight is ending, the reports follow. */
   | { type: 'interrupted'; signal?: string }

@@ -1,6 +1,7 @@
 // What a judged attack looks like: the plain result the runner hands to every
 // reporter. Reporters render these and never touch the network.
 import type { Exchange } from './http.js';
+import type { ProxySession } from './proxy.js';
 
 export const FINDING_KINDS = [
   'server-error',
@@ -13,6 +14,15 @@ export const FINDING_KINDS = [
   'key-not-enforced',
   'cross-operation-replay',
   'tenant-leak',
+  // The client's half, judged by `idemchaos proxy`:
+  'key-changed',
+  'unsafe-retry',
+  'retry-changed',
+  'key-reused',
+  'weak-key',
+  'ignored-retry-after',
+  'retried-mismatch',
+  'retry-storm',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -31,6 +41,15 @@ export const SEVERITY: Record<FindingKind, Severity> = {
   'key-not-enforced': 'major',
   'server-error': 'major',
   'unexpected-status': 'minor',
+  // The client's half: a retry the server will run twice first.
+  'key-changed': 'critical',
+  'unsafe-retry': 'critical',
+  'retry-changed': 'major',
+  'key-reused': 'major',
+  'weak-key': 'major',
+  'retry-storm': 'major',
+  'ignored-retry-after': 'minor',
+  'retried-mismatch': 'minor',
 };
 
 /** Most severe first; within a severity, the order given (stable). */
@@ -155,6 +174,8 @@ export interface RunResult {
   ok: boolean;
   /** The run was interrupted (SIGINT, SIGTERM): attacks that had not finished are errors with the reason "interrupted". */
   interrupted?: boolean;
+  /** Set for `idemchaos proxy`: its one scenario's attacks are these operations. */
+  proxy?: ProxySession;
 }
 
 /** RunResult.ok: no finding and nothing that could not be tested. */

@@ -77,6 +77,8 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
       return { ...event, result: redact.attack(event.result) };
     case 'scenario-end':
       return { ...event, result: redact.scenario(event.result) };
+    case 'attempt':
+      return { ...event, attempt: redact.attempt(event.attempt) };
     case 'warning':
       return { ...event, message: redact.text(event.message) };
     case 'run-end':

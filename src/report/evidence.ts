@@ -43,17 +43,17 @@ export function exchangeRecord(e: Exchange, bodyLimit: number): ExchangeRecord {
   const rec: ExchangeRecord = {
     label: e.label,
     request: { method: e.request.method, url: e.request.url, headers: e.request.headers },
-    startedAt: iso(e.startedAt),
+    startedAt: isoTime(e.startedAt),
   };
   if (e.request.body && e.request.body.length > 0) rec.request.body = bodyRecord(e.request.body, bodyLimit);
   if (e.response) {
     rec.response = { status: e.response.status, headers: e.response.headers, body: bodyRecord(e.response.body, bodyLimit) };
   }
   if (e.error) rec.error = e.error;
-  if (e.sentAt !== undefined) rec.sentAt = iso(e.sentAt);
-  if (e.firstByteAt !== undefined) rec.firstByteAt = iso(e.firstByteAt);
+  if (e.sentAt !== undefined) rec.sentAt = isoTime(e.sentAt);
+  if (e.firstByteAt !== undefined) rec.firstByteAt = isoTime(e.firstByteAt);
   if (e.endedAt !== undefined) {
-    rec.endedAt = iso(e.endedAt);
+    rec.endedAt = isoTime(e.endedAt);
     rec.durationMs = Math.round((e.endedAt - e.startedAt) * 1000) / 1000;
   }
   return rec;
@@ -70,7 +70,7 @@ function bodyRecord(body: Buffer, limit: number): BodyRecord {
 }
 
 /** Epoch ms with sub-ms precision → ISO 8601 with microseconds, so release skews stay visible. */
-function iso(ms: number): string {
+export function isoTime(ms: number): string {
   const whole = Math.floor(ms);
   const micros = Math.min(999, Math.round((ms - whole) * 1000));
   return new Date(whole).toISOString().replace('Z', `${String(micros).padStart(3, '0')}Z`);

@@ -5,6 +5,7 @@
 // resource of any kind; everything that came from the run is HTML-escaped.
 import { attackById } from '../attacks/index.js';
 import { repeatRate, SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
+import type { ProxyOperation } from '../model/proxy.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import { outline, runSize, usedAttacks, verdictCounts, type Located } from './outline.js';
 import { oracleLine } from './oracle.js';
@@ -13,6 +14,7 @@ import { esc } from './html/escape.js';
 import { CSS, statusClass } from './html/style.js';
 import { icon } from './html/icons.js';
 import { timelinesSection } from './html/timeline.js';
+import { operationsSection } from './html/operations.js';
 
 export const HTML_BODY_LIMIT = 16 * 1024;
 /** Exchanges shown per finding; the JSON report has all of them. */
@@ -56,7 +58,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
     `<header class="outcome outcome-${outcome}">`,
     `<h1>${icon(outcome)} idemchaos: ${esc(headline)}</h1>`,
     // Coloured by value: "0 failed" is no alarm.
-    `<p class="counts">${esc(`${runSize(sum)}:`)} ` +
+    `<p class="counts">${esc(`${runSize(sum, Boolean(result.proxy))}:`)} ` +
       verdictCounts(sum)
         .map(({ verdict, n, text }) => `<span class="count${n > 0 ? ` v-${verdict}` : ' zero'}" data-verdict="${verdict}">${esc(text)}</span>`)
         .join(', ') +
@@ -66,11 +68,15 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
     '<main>',
   );
 
-  // Verdict table
+  // Verdict table; a proxy session shows its operations, with their attempts, instead.
   const used = usedAttacks(result);
-  parts.push('<section id="verdicts">', '<h2>Verdicts</h2>');
-  if (result.scenarios.length === 0) parts.push('<p>No scenario ran.</p>');
-  else {
+  const proxy = result.proxy;
+  // Its scenario's attacks are the operations, in the same order.
+  const attackOf = (op: ProxyOperation) => result.scenarios[0]?.attacks[proxy!.operations.indexOf(op)];
+  if (proxy) parts.push(...operationsSection(proxy, (op) => findingId.get(attackOf(op)!)));
+  else parts.push('<section id="verdicts">', '<h2>Verdicts</h2>');
+  if (!proxy && result.scenarios.length === 0) parts.push('<p>No scenario ran.</p>');
+  else if (!proxy) {
     parts.push('<table class="verdicts">', `<thead><tr><th scope="col">scenario</th>${used.map((id) => `<th scope="col">${esc(id)}</th>`).join('')}</tr></thead>`, '<tbody>');
     for (const s of result.scenarios) {
       const cells = used.map((id) => {
@@ -96,7 +102,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
     }
     parts.push('</tbody>', '</table>');
   }
-  parts.push('</section>');
+  if (!proxy) parts.push('</section>');
 
   // Findings
   if (findings.length > 0) {
@@ -108,7 +114,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
         `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code> <span class="severity">${SEVERITY[f.kind]}</span></h3>`,
         `<p class="message">${esc(f.message)}</p>`,
-        `<p class="where dim">${esc(location(s.file, line))} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}${repeatRate(a) ? ` · ${esc(repeatRate(a)!)}` : ''}` +
+        `<p class="where dim">${s.file ? `${esc(location(s.file, line))} · ` : ''}target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}${repeatRate(a) ? ` · ${esc(repeatRate(a)!)}` : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
         ...evidenceHtml(ev),
         '</article>',

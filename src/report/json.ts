@@ -1,7 +1,8 @@
 // The machine-readable report (`--report-json`). Fields are only ever added,
 // never removed or renamed: CI pipelines parse this.
-import { SEVERITY, type RunResult } from '../model/results.js';
-import { evidenceRecord } from './evidence.js';
+import { SEVERITY, type Finding, type RunResult } from '../model/results.js';
+import type { ProxyAttempt, ProxySession } from '../model/proxy.js';
+import { evidenceRecord, exchangeRecord, isoTime } from './evidence.js';
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 
@@ -28,12 +29,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         responseOnly: a.responseOnly,
         durationMs: a.durationMs,
         metrics: a.metrics,
-        findings: a.findings.map((f) => ({
-          kind: f.kind,
-          severity: SEVERITY[f.kind],
-          message: f.message,
-          evidence: evidenceRecord(f.evidence, JSON_BODY_LIMIT),
-        })),
+        findings: a.findings.map(findingRecord),
         ...(a.errorEvidence ? { errorEvidence: evidenceRecord(a.errorEvidence, JSON_BODY_LIMIT) } : {}),
         // A passing attack's exchanges: what an audit sign-off points at.
         ...(a.evidence ? { evidence: evidenceRecord(a.evidence, JSON_BODY_LIMIT) } : {}),
@@ -42,6 +38,55 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         ...(a.repeats ? { repeats: a.repeats } : {}),
       })),
     })),
+    ...(result.proxy ? proxyRecords(result.proxy) : {}),
+  };
+}
+
+function findingRecord(f: Finding): unknown {
+  return { kind: f.kind, severity: SEVERITY[f.kind], message: f.message, evidence: evidenceRecord(f.evidence, JSON_BODY_LIMIT) };
+}
+
+/** `idemchaos proxy`: the session (`proxy`) and every operation with its ordered attempts (`operations`). */
+function proxyRecords(p: ProxySession): { proxy: unknown; operations: unknown[] } {
+  return {
+    proxy: {
+      upstream: p.upstream,
+      url: p.url,
+      faults: p.faults,
+      match: p.match,
+      keyHeader: p.keyHeader,
+      stoppedBy: p.stoppedBy,
+      passedThrough: p.passedThrough,
+      command: p.command ?? null,
+    },
+    operations: p.operations.map((op) => ({
+      id: op.id,
+      method: op.method,
+      path: op.path,
+      key: op.key ?? null,
+      verdict: op.verdict,
+      note: op.note ?? null,
+      attempts: op.attempts.map(attemptRecord),
+      findings: op.findings.map(findingRecord),
+    })),
+  };
+}
+
+function attemptRecord(a: ProxyAttempt): unknown {
+  return {
+    seq: a.seq,
+    at: isoTime(a.at),
+    endedAt: isoTime(a.endedAt),
+    method: a.method,
+    path: a.path,
+    key: a.key ?? null,
+    bodyHash: a.bodyHash,
+    fault: a.fault ?? null,
+    upstream: a.upstream ?? null,
+    client: a.client,
+    ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}),
+    ...(a.headersChanged ? { headersChanged: a.headersChanged } : {}),
+    exchange: exchangeRecord(a.exchange, JSON_BODY_LIMIT),
   };
 }
 

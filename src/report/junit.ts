@@ -54,7 +54,8 @@ function testsuite(s: ScenarioResult, index: number, startedAt: string): { xml: 
 
 function testcase(s: ScenarioResult, a: AttackResult): string {
   const line = s.attackLines?.[a.attack] ?? s.line;
-  const where = location(s.file, line);
+  // A proxy session has no file: its testcases say where the operation went instead.
+  const where = s.file ? location(s.file, line) : s.target;
   const open = `    <testcase name="${attr(a.attack)}" classname="${attr(s.name)}" time="${seconds(a.durationMs)}">`;
   const body: string[] = [];
   switch (a.verdict) {

@@ -6,6 +6,8 @@ import { evidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
 import { location } from '../model/text.js';
 import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
+import type { ProxySession } from '../model/proxy.js';
+import { attemptsCell, keysCell, sessionLine } from './proxy.js';
 
 /** Exchanges listed per finding (request line and status); the full evidence is in the JSON report. */
 const MD_MAX_EXCHANGES = 4;
@@ -21,12 +23,13 @@ export function markdownSummary(result: RunResult): string {
   out.push(`## ${VERDICT_EMOJI[outcome]} idemchaos: ${headline}`);
   out.push(
     '',
-    `${runSize(sum)}: ${verdictCounts(sum).map((c) => c.text).join(', ')} ` +
+    `${runSize(sum, Boolean(result.proxy))}: ${verdictCounts(sum).map((c) => c.text).join(', ')} ` +
       `(${(result.durationMs / 1000).toFixed(1)} s, started ${result.startedAt})`,
   );
 
   const used = usedAttacks(result);
-  if (result.scenarios.length > 0) {
+  if (result.proxy) out.push(...operationsTable(result.proxy));
+  else if (result.scenarios.length > 0) {
     out.push('', `| scenario | ${used.join(' | ')} |`, `|${' --- |'.repeat(used.length + 1)}`);
     for (const s of result.scenarios) {
       const cells = used.map((id) => {
@@ -44,7 +47,7 @@ export function markdownSummary(result: RunResult): string {
       const line = s.attackLines?.[a.attack] ?? s.line;
       out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\` (${SEVERITY[f.kind]})`, '');
       out.push(paragraph(f.message), '');
-      const facts = [`- where: ${code(location(s.file, line))}`];
+      const facts = s.file ? [`- where: ${code(location(s.file, line))}`] : [];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
       const rate = repeatRate(a);
       if (rate) facts.push(`- --repeat: ${inline(rate)}`);
@@ -69,6 +72,23 @@ export function markdownSummary(result: RunResult): string {
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** The proxy session in a line, then a row per operation: its keys, what each attempt met, the verdict. */
+function operationsTable(p: ProxySession): string[] {
+  const out = ['', inline(sessionLine(p))];
+  if (p.operations.length === 0) return [...out, '', 'No operation under audit came through the proxy.'];
+  out.push('', '| # | operation | keys | attempts | verdict |', '| --- | --- | --- | --- | --- |');
+  for (const op of p.operations) {
+    const verdict =
+      op.verdict === 'fail'
+        ? `${VERDICT_EMOJI.fail} ${op.findings.map((f) => cell(f.kind)).join('<br>')}`
+        : op.verdict === 'error'
+          ? `${VERDICT_EMOJI.error} could not test`
+          : `${VERDICT_EMOJI.pass} pass${op.note ? `: ${cell(op.note)}` : ''}`;
+    out.push(`| ${op.id} | ${code(`${op.method} ${op.path}`)} | ${cell(keysCell(op))} | ${cell(attemptsCell(op))} | ${verdict} |`);
+  }
+  return out;
 }
 
 function verdictCell(a: AttackResult): string {

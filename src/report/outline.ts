@@ -30,11 +30,13 @@ export function outline(result: RunResult): Outline {
   const errored = attacks.filter((l) => l.a.verdict === 'error');
   const broken = result.scenarios.filter((s) => s.error);
   const outcome = findings.length > 0 ? 'fail' : errored.length > 0 || broken.length > 0 || !result.ok ? 'error' : 'pass';
+  // A proxy session's "attacks" are the client's operations.
+  const unit = result.proxy ? 'operation' : 'attack';
   const headline =
     outcome === 'fail'
-      ? `${plural(findings.length, 'finding')} in ${plural(result.summary.failed, 'attack')}`
+      ? `${plural(findings.length, 'finding')} in ${plural(result.summary.failed, unit)}`
       : outcome === 'error'
-        ? `could not test ${plural(errored.length + broken.length, 'attack')}`
+        ? `could not test ${plural(errored.length + broken.length, unit)}`
         : 'no findings';
   return { attacks, findings, errored, broken, outcome, headline };
 }
@@ -44,8 +46,9 @@ export function usedAttacks(result: RunResult): AttackId[] {
   return ATTACK_IDS.filter((id) => result.scenarios.some((s) => s.attacks.some((a) => a.attack === id)));
 }
 
-/** "6 attacks in 2 scenarios" */
-export function runSize(sum: RunSummary): string {
+/** "6 attacks in 2 scenarios"; for a proxy session (`proxy` set) "3 operations through the proxy". */
+export function runSize(sum: RunSummary, proxy = false): string {
+  if (proxy) return `${plural(sum.attacks, 'operation')} through the proxy`;
   return `${plural(sum.attacks, 'attack')} in ${plural(sum.scenarios, 'scenario')}`;
 }
 

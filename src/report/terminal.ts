@@ -10,6 +10,8 @@ import type { RunEvent } from '../model/events.js';
 import { runSize, usedAttacks, verdictCounts } from './outline.js';
 import { oracleLine } from './oracle.js';
 import { location, plural } from '../model/text.js';
+import type { ProxySession } from '../model/proxy.js';
+import { attemptOutcome, attemptsCell, keysCell, sessionLine } from './proxy.js';
 
 export interface TerminalOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -86,6 +88,13 @@ export class TerminalReporter implements Reporter {
         this.stopLive();
         this.write(`  ${this.attackLine(event.result)}\n`);
         break;
+      case 'attempt': {
+        const a = event.attempt;
+        const key = a.key === undefined ? this.c.yellow('no key') : this.c.dim(`key ${a.key}`);
+        const time = new Date(a.at).toISOString().slice(11, 23);
+        this.write(this.fenced(`  ${this.c.dim(time)} #${event.operation}${event.retry ? ' retry' : ''} ${a.method} ${a.path}  ${key}  ${attemptOutcome(a)}\n`));
+        break;
+      }
       case 'warning':
         this.stopLive();
         this.write(`${block(event.message, ' '.repeat('warning: '.length), `${this.c.yellow('warning:')} `).join('\n')}\n`);
@@ -193,7 +202,7 @@ export class TerminalReporter implements Reporter {
   }
 
   renderSummary(result: RunResult): string {
-    const lines: string[] = this.opts.verbosity === 'quiet' ? [] : ['', this.table(result)];
+    const lines: string[] = this.opts.verbosity === 'quiet' ? [] : ['', result.proxy ? this.operationsTable(result.proxy) : this.table(result)];
     // Findings across the run, most severe first.
     const all = result.scenarios.flatMap((s) => s.attacks.flatMap((a) => a.findings.map((f) => ({ s, a, f, kind: f.kind }))));
     for (const { s, a, f } of bySeverity(all)) {
@@ -213,10 +222,27 @@ export class TerminalReporter implements Reporter {
     const counts = verdictCounts(sum)
       .map(({ verdict, n, text }) => (verdict === 'pass' || n > 0 ? style[verdict] : this.c.dim)(text))
       .join(', ');
-    lines.push('', `${runSize(sum)}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`);
+    if (result.proxy) lines.push('', this.c.dim(sessionLine(result.proxy)));
+    lines.push('', `${runSize(sum, Boolean(result.proxy))}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`);
     if (result.interrupted) lines.push(this.c.yellow('interrupted: the attacks that had not finished could not be tested'));
     lines.push('');
     return lines.join('\n');
+  }
+
+  /** One row per operation the proxy saw: its keys, what each attempt met, the verdict or the note. */
+  private operationsTable(p: ProxySession): string {
+    if (p.operations.length === 0) return this.c.dim('no operation under audit came through the proxy');
+    const table = new Table({ head: ['#', 'operation', 'keys', 'attempts', 'verdict'], style: { head: [], border: [] } });
+    for (const op of p.operations) {
+      const verdict =
+        op.verdict === 'fail'
+          ? this.c.red.bold(['FAIL', ...op.findings.map((f) => f.kind)].join('\n'))
+          : op.verdict === 'error'
+            ? this.c.yellow('error')
+            : `${this.c.green('pass')}${op.note ? this.c.dim(`\n${op.note}`) : ''}`;
+      table.push([String(op.id), `${op.method} ${op.path}`, keysCell(op), attemptsCell(op), verdict]);
+    }
+    return table.toString();
   }
 
   private table(result: RunResult): string {

@@ -7,7 +7,8 @@
 // results): whoever shows them cuts them afterwards, so a secret is never
 // left half-masked by a cut that fell inside it.
 import type { Exchange } from '../model/http.js';
-import type { AttackResult, Evidence, RunResult, ScenarioResult } from '../model/results.js';
+import type { AttackResult, Evidence, Finding, RunResult, ScenarioResult } from '../model/results.js';
+import type { ProxyAttempt, ProxyOperation, ProxySession } from '../model/proxy.js';
 import { isPlainObject } from '../model/values.js';
 import { DEFAULT_KEY_HEADERS, isSecretHeader, isSecretName } from './names.js';
 
@@ -119,11 +120,43 @@ export class Redactor {
     const out: AttackResult = {
       ...a,
       metrics: this.deep(a.metrics),
-      findings: a.findings.map((f) => ({ ...f, message: this.text(f.message), evidence: this.evidence(f.evidence) })),
+      findings: a.findings.map((f) => this.finding(f)),
     };
     if (a.reason !== undefined) out.reason = this.text(a.reason);
     if (a.errorEvidence) out.errorEvidence = this.evidence(a.errorEvidence);
     if (a.evidence) out.evidence = this.evidence(a.evidence);
+    return out;
+  }
+
+  finding(f: Finding): Finding {
+    return { ...f, message: this.text(f.message), evidence: this.evidence(f.evidence) };
+  }
+
+  /**
+   * An attempt through the proxy: its exchange as any other, its path and
+   * upstream error as texts. The key stays: it is what the audit is about.
+   */
+  attempt(a: ProxyAttempt): ProxyAttempt {
+    const out: ProxyAttempt = { ...a, path: this.text(a.path), exchange: this.exchange(a.exchange) };
+    if (a.upstream && 'error' in a.upstream) out.upstream = { error: this.text(a.upstream.error) };
+    return out;
+  }
+
+  operation(o: ProxyOperation): ProxyOperation {
+    const out: ProxyOperation = {
+      ...o,
+      path: this.text(o.path),
+      attempts: o.attempts.map((a) => this.attempt(a)),
+      findings: o.findings.map((f) => this.finding(f)),
+    };
+    if (o.note !== undefined) out.note = this.text(o.note);
+    return out;
+  }
+
+  /** The proxy's session: the upstream URL, the command line and every operation. */
+  proxy(p: ProxySession): ProxySession {
+    const out: ProxySession = { ...p, upstream: this.text(p.upstream), operations: p.operations.map((o) => this.operation(o)) };
+    if (p.command) out.command = { ...p.command, argv: p.command.argv.map((arg) => this.text(arg)) };
     return out;
   }
 
@@ -134,7 +167,9 @@ export class Redactor {
   }
 
   run(r: RunResult): RunResult {
-    return { ...r, scenarios: r.scenarios.map((s) => this.scenario(s)) };
+    const out: RunResult = { ...r, scenarios: r.scenarios.map((s) => this.scenario(s)) };
+    if (r.proxy) out.proxy = this.proxy(r.proxy);
+    return out;
   }
 
   /** Every string inside a JSON-like value, at any depth. */

@@ -15,7 +15,8 @@ const LAYERS: string[][] = [
   ['judge'],
   ['attacks'],
   ['plan'],
-  ['run'],
+  // proxy: a peer of run, driving the proxy session (transports, the demo upstream, its own rules) the way run drives attacks.
+  ['run', 'proxy'],
   ['report', 'openapi'],
   ['cli'],
 ];

@@ -15,6 +15,7 @@ import { TERMINAL_BODY_LIMIT } from '../../src/report/evidence.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import { summarize, type AttackMetrics, type AttackResult, type RunResult, type ScenarioResult } from '../../src/model/results.js';
 import type { Exchange } from '../../src/model/http.js';
+import type { ProxyAttempt, ProxySession } from '../../src/model/proxy.js';
 import { ROOT, tempDir } from '../helpers/harness.js';
 
 const SECRET = 'sk_live_Zq9-"w/ü&x';
@@ -91,9 +92,41 @@ function scenario(secret = SECRET): ScenarioResult {
   return { name: 'orders', file: 'o.yaml', line: 1, target: `https://u:${encodeURIComponent(secret)}@api.test/?key=${secret}`, attacks: [attack(secret)], error: `setup failed: ${secret}` };
 }
 
+/** An attempt through the proxy, with the secret in its path, exchange and upstream error. */
+function proxyAttempt(secret = SECRET): ProxyAttempt {
+  return {
+    seq: 1,
+    at: 1_764_324_000_000,
+    endedAt: 1_764_324_000_010,
+    method: 'POST',
+    path: `/orders?access_token=${encodeURIComponent(secret)}`,
+    key: KEY,
+    bodyHash: 'ab'.repeat(32),
+    fault: 'drop-response',
+    upstream: { error: `cannot connect to ${secret}` },
+    client: { kind: 'reset' },
+    exchange: exchange('#1 attempt 1/1 (drop-response)', secret),
+  };
+}
+
+function proxySession(secret = SECRET): ProxySession {
+  const finding = attack(secret).findings[0]!;
+  return {
+    upstream: `https://u:${encodeURIComponent(secret)}@api.test/base`,
+    url: 'http://127.0.0.1:1',
+    faults: ['drop-response'],
+    match: ['POST *'],
+    keyHeader: 'Idempotency-Key',
+    command: { argv: ['node', 'client.js', `--token=${secret}`], exitCode: 0, signal: null, stoppedByDuration: false, interrupted: false, durationMs: 5 },
+    stoppedBy: 'command',
+    passedThrough: 0,
+    operations: [{ id: 1, method: 'POST', path: `/orders?token=${secret}`, key: KEY, attempts: [proxyAttempt(secret)], verdict: 'fail', note: `a note on ${secret}`, findings: [{ ...finding, kind: 'unsafe-retry' }] }],
+  };
+}
+
 function run(secret = SECRET): RunResult {
   const scenarios = [scenario(secret)];
-  return { startedAt: '2026-11-28T10:00:00.000Z', durationMs: 10, scenarios, summary: summarize(scenarios), ok: false };
+  return { startedAt: '2026-11-28T10:00:00.000Z', durationMs: 10, scenarios, summary: summarize(scenarios), ok: false, proxy: proxySession(secret) };
 }
 
 /** One event of every type: the compiler insists a new type be added here. */
@@ -108,6 +141,7 @@ function everyEvent(secret = SECRET): Record<RunEvent['type'], RunEvent> {
     exchange: { type: 'exchange', scenario: ref, attack: 'concurrent', exchange: exchange('burst 1/3', secret) },
     'attack-end': { type: 'attack-end', scenario: ref, result: attack(secret) },
     'scenario-end': { type: 'scenario-end', scenario: ref, result: scenario(secret) },
+    attempt: { type: 'attempt', operation: 1, retry: false, attempt: proxyAttempt(secret) },
     warning: { type: 'warning', message: `teardown failed for ${secret}` },
     interrupted: { type: 'interrupted', signal: 'SIGINT' },
     'run-end': { type: 'run-end', result: run(secret) },
@@ -142,6 +176,14 @@ describe('the multiplexer redacts every event once, before any reporter', () => 
     const end = (a.seen.find((e) => e.type === 'run-end') as Extract<RunEvent, { type: 'run-end' }>).result;
     assert.deepEqual(end.scenarios[0]!.attacks[0]!.metrics, { engine: 'h1', bodies: [{ count: 3, text: '{"owner":"***"}' }], nested: { deep: [['x ***']] }, requests: 3 });
     assert.deepEqual(end.scenarios[0]!.attacks[0]!.findings[0]!.evidence.oracle, { before: 0, after: 3, ids: ['ord_***'], note: 'burst 1: 0 → 3 (***)' });
+    // The proxy's attempts keep their key (the audit is about it) and lose their credentials.
+    const attempt = (a.seen.find((e) => e.type === 'attempt') as Extract<RunEvent, { type: 'attempt' }>).attempt;
+    assert.equal(attempt.key, KEY);
+    assert.equal(attempt.exchange.request.headers['Idempotency-Key'], KEY);
+    assert.equal(attempt.exchange.request.headers['Authorization'], 'Bearer ***');
+    assert.equal(attempt.path, '/orders?access_token=***');
+    assert.equal(end.proxy!.operations[0]!.attempts[0]!.key, KEY);
+    assert.equal(end.proxy!.upstream, 'https://***:***@api.test/base');
   });
 
   it('redacts copies: the run keeps its own results untouched', async () => {

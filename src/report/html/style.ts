@@ -60,4 +60,6 @@ details.exchange summary { cursor: pointer; }
 .exchange-error { color: #c62828; }
 figure.timeline-figure { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 12px; margin: 0 0 14px; overflow-x: auto; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
+table.attempts { border-collapse: collapse; font-size: 12px; margin-top: 6px; }
+table.attempts th, table.attempts td { border: 1px solid #eee; padding: 2px 8px; text-align: left; vertical-align: top; }
 `.trim();
