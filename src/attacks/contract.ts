@@ -55,6 +55,8 @@ export interface AttackEnv {
   client: HttpClient;
   transport: TransportOptions;
   oracle?: Oracle;
+  /** The base URL of every instance, rendered; the first is the target (one entry when the scenario names one). */
+  instances: string[];
   /** Values the scenario's setup steps captured: `{{ captures.NAME }}` in every run's render context. */
   captures?: Record<string, string>;
   /** Called with every exchange the attack made (oracle reads aside), so reporters can count and `--verbose` can show them. */
@@ -65,6 +67,8 @@ export interface AttackEnv {
 export interface Run {
   ctx: RenderContext;
   request: HttpRequest;
+  /** Requests of this run sent so far: the next goes to the next instance (round robin). */
+  sent: number;
   before?: OracleReading;
   after?: OracleReading;
 }

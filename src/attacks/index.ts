@@ -7,8 +7,13 @@ import { drop } from './drop/index.js';
 import { expiry } from './expiry/index.js';
 import { replay } from './replay/index.js';
 import { reuse } from './reuse/index.js';
+import { missingKey } from './missing-key/index.js';
+import { otherOperation } from './other-operation/index.js';
+import { tenant } from './tenant/index.js';
+import { expiryBurst } from './expiry-burst/index.js';
+import { errorRetry } from './error-retry/index.js';
 
-export const ATTACKS = [replay, concurrent, reuse, expiry, drop] as const;
+export const ATTACKS = [replay, concurrent, reuse, expiry, drop, missingKey, otherOperation, tenant, expiryBurst, errorRetry] as const;
 
 type AnyAttack = (typeof ATTACKS)[number];
 export type AttackId = AnyAttack['id'];

@@ -36,5 +36,6 @@ export const FLAGS_HELP = `Flags by command:                                 run
   --quiet                                          x    x                 x
   --report-json, -junit, -markdown, -html <file>   x    x                 x
   -X, -H, --json, --data, --key-header, --count, --count-select, --id, --ttl,
-  --expect-mismatch, --expect-in-flight, --after-expiry: probe only
+  --expect-mismatch, --expect-in-flight, --after-expiry, --instance, --tenant,
+  --max-key-length, --invalid: probe only
   init: --force     serve-demo: --bug, --port, --latency, --ttl`;

@@ -8,6 +8,8 @@ import { schemaAttackIds } from '../scenario/schema-file.js';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 // Kept here, not imported, so --help loads nothing but commander.
 const PRESET_LIST = 'ietf (default), stripe, adyen, brandur, express-idempotency, node-idempotency, paypal';
+// The ids of DEMO_MODES in src/demo/modes.ts, in its order (test/demo/serve-demo.test.ts checks).
+const DEMO_MODE_LIST = 'correct, no-idempotency, race, ignore-body, replay-differs, early-expiry, forget-on-disconnect, conflict-500, key-optional, long-key-500, keys-shared-across-operations, keys-shared-across-tenants, expiry-burst-race, locked-after-error, per-instance-store';
 
 function buildProgram(): Command {
   const program = new Command('idemchaos')
@@ -21,7 +23,7 @@ function buildProgram(): Command {
     .command('run')
     .description('run every scenario in the given files and directories (*.yaml, *.yml; directories recursively)')
     .argument('<paths...>', 'scenario files or directories')
-    .option('--target <url>', 'base URL, overriding each scenario\'s target');
+    .option('--target <url>', 'base URL, overriding each scenario\'s target; repeat it for several instances of one deployment', collect);
   commonRunOptions(run)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (paths: string[], opts) => {
@@ -44,7 +46,11 @@ function buildProgram(): Command {
     .option('--ttl <duration>', 'the retention the API documents (enables the expiry attack)')
     .option('--expect-mismatch <codes>', 'statuses allowed for the same key with another payload, e.g. 400 or 4xx')
     .option('--expect-in-flight <codes>', 'statuses allowed for a duplicate while the first runs, e.g. 409')
-    .option('--after-expiry <mode>', 'new | reject | replay | any');
+    .option('--after-expiry <mode>', 'new | reject | replay | any')
+    .option('--instance <url>', 'another instance of the same deployment; the requests of one key go round robin (repeatable)', collect)
+    .option('--tenant <header>', 'a principal, "Authorization: Bearer ..." (repeatable: the tenant attack needs two)', collect)
+    .option('--max-key-length <n>', 'the longest key the API accepts, or none (default 255)')
+    .option('--invalid <json>', 'JSON fields that make the request invalid, merged into --json (enables error-retry)');
   commonRunOptions(probe)
     .addHelpText('after', `\nExample:\n  npx idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
     .action(async (url: string, opts) => {
@@ -68,9 +74,15 @@ function buildProgram(): Command {
 
   program
     .command('init')
-    .description('write a commented starter scenario (default idemchaos.yaml)')
-    .argument('[file]', 'where to write it')
-    .option('--force', 'overwrite an existing file')
+    .description('write a commented starter scenario (default idemchaos.yaml), or with --from one per operation of an OpenAPI document')
+    .argument('[file]', 'where to write the starter')
+    .option('--from <openapi>', 'an OpenAPI 3.0/3.1 or Swagger 2.0 document (YAML or JSON): one scenario per operation that declares the key')
+    .option('--out <dir>', 'with --from: the folder to write to (default scenarios/)')
+    .option('--operation <"METHOD /path">', 'with --from: take this operation too, e.g. "POST /orders" (repeatable)', collect)
+    .option('--all-posts', 'with --from: take every POST, for APIs that accept a key on every POST without declaring it')
+    .option('--preset <name>', `with --from: contract preset (its key header selects operations): ${PRESET_LIST}`)
+    .option('--force', 'overwrite existing files')
+    .addHelpText('after', '\nExample:\n  npx idemchaos init --from openapi.yaml --out scenarios/ && npx idemchaos validate scenarios/')
     .action(async (file: string | undefined, opts) => {
       const { initCommand } = await import('./scenario-commands.js');
       process.exitCode = await initCommand(file, opts);
@@ -108,8 +120,9 @@ function buildProgram(): Command {
   program
     .command('serve-demo')
     .description('start the embedded demo API on its own, to try scenarios by hand')
-    .option('--bug <mode>', 'the bug to simulate (correct when absent); see `idemchaos demo` for the list', 'correct')
-    .option('--port <n>', 'port to listen on (random when absent)', '0')
+    .option('--bug <mode>', `the bug to simulate (correct when absent): ${DEMO_MODE_LIST}; \`idemchaos demo\` describes each`, 'correct')
+    .option('--port <n>', 'port to listen on (random when absent; with --instances, instance i takes port + i)', '0')
+    .option('--instances <n>', 'how many instances to start, each on its own port, sharing one order store and one key store (--bug per-instance-store: a key store each)', '1')
     .option('--latency <duration>', 'simulated work per created order', '50ms')
     .option('--ttl <duration>', 'how long keys are kept', '2s')
     .action(async (opts) => {

@@ -24,6 +24,13 @@ export interface ProbeFlags extends CommonFlags {
   expectMismatch?: string;
   expectInFlight?: string;
   afterExpiry?: string;
+  /** More instances of the same deployment, beside the URL's own origin. */
+  instance?: string[];
+  /** "Header: value", one tenant each. */
+  tenant?: string[];
+  maxKeyLength?: string;
+  /** JSON fields merged into --json for the error-retry attack. */
+  invalid?: string;
 }
 
 const SOURCE = '(probe flags)';
@@ -76,10 +83,16 @@ export function probeDocument(url: string, flags: ProbeFlags): Record<string, un
   }
   if (flags.data !== undefined) request['body'] = flags.data;
 
-  const doc: Record<string, unknown> = { name: `probe ${request['method']} ${parsed.origin}${parsed.pathname}`, target: parsed.origin, request };
+  const doc: Record<string, unknown> = { name: `probe ${request['method']} ${parsed.origin}${parsed.pathname}`, request };
+  if (flags.instance?.length) doc['targets'] = [parsed.origin, ...flags.instance.map((u) => originOf(u, '--instance'))];
+  else doc['target'] = parsed.origin;
+  if (flags.tenant?.length) {
+    doc['tenants'] = Object.fromEntries(flags.tenant.map((line, i) => [`tenant ${i + 1}`, { headers: parseHeaders([line], '--tenant') }]));
+  }
   const idempotency: Record<string, unknown> = {};
   if (flags.keyHeader) idempotency['header'] = flags.keyHeader;
   if (flags.ttl) idempotency['ttl'] = flags.ttl;
+  if (flags.maxKeyLength !== undefined) idempotency['maxLength'] = flags.maxKeyLength === 'none' ? 'none' : Number(flags.maxKeyLength);
   if (Object.keys(idempotency).length > 0) doc['idempotency'] = idempotency;
 
   const effects: Record<string, unknown> = {};
@@ -93,14 +106,35 @@ export function probeDocument(url: string, flags: ProbeFlags): Record<string, un
   if (flags.expectInFlight) expect['inFlight'] = statusList(flags.expectInFlight);
   if (flags.afterExpiry) expect['afterExpiry'] = flags.afterExpiry;
   if (Object.keys(expect).length > 0) doc['expect'] = expect;
+  if (flags.invalid !== undefined) {
+    let invalid: unknown;
+    try {
+      invalid = JSON.parse(flags.invalid);
+    } catch (err) {
+      throw new FlagError(`--invalid: not valid JSON: ${(err as Error).message}`);
+    }
+    doc['attacks'] = { 'error-retry': { invalid: { json: invalid } } };
+  }
   return doc;
+}
+
+/** The origin of an --instance URL (its path, if any, is the probed one). */
+function originOf(url: string, flag: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+  } catch {
+    // fall through
+  }
+  throw new FlagError(`${flag}: '${url}' is not an absolute http:// or https:// URL`);
 }
 
 /** The flag each key of the generated document came from, so errors name flags, not YAML lines. */
 const FLAG_OF: Record<string, string> = {
   method: '-X/--method', headers: '-H/--header', json: '--json', body: '--data', header: '--key-header', ttl: '--ttl',
   preset: '--preset', path: '--count', select: '--count-select', id: '--id', mismatch: '--expect-mismatch',
-  inFlight: '--expect-in-flight', afterExpiry: '--after-expiry', target: '<url>',
+  inFlight: '--expect-in-flight', afterExpiry: '--after-expiry', target: '<url>', targets: '--instance', tenants: '--tenant',
+  maxLength: '--max-key-length', invalid: '--invalid',
 };
 
 function flagMessages(errors: ScenarioMessage[], text: string): string {
@@ -128,11 +162,11 @@ function keyOfLine(lines: string[], index: number): string {
   return '';
 }
 
-function parseHeaders(lines: string[]): Record<string, string> {
+function parseHeaders(lines: string[], flag = '-H'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
-    if (colon < 1) throw new FlagError(`-H expects "Name: value", got '${line}'`);
+    if (colon < 1) throw new FlagError(`${flag} expects "Name: value", got '${line}'`);
     out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
   return out;

@@ -19,7 +19,8 @@ import { dryRunText, listText } from './preview.js';
 import { checkReportPaths, exitAfterReporters, reportersFor } from './reporters.js';
 
 export interface RunFlags extends CommonFlags {
-  target?: string;
+  /** Repeatable: several instances of one deployment. */
+  target?: string[];
 }
 
 export async function runCommand(paths: string[], flags: RunFlags): Promise<number> {
@@ -30,7 +31,7 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
     const files = await findScenarioFiles(paths);
     const { scenarios, warnings, sources } = await loadScenarios(files, {
       scope,
-      ...(flags.target ? { targetOverride: flags.target } : {}),
+      ...(flags.target?.length ? { targetOverride: flags.target.length === 1 ? flags.target[0]! : flags.target } : {}),
       ...(flags.preset ? { preset: flags.preset } : {}),
     });
     printWarnings(warnings, sources);

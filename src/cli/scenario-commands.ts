@@ -32,9 +32,18 @@ export async function validateCommand(paths: string[], flags: { var?: string[]; 
   }
 }
 
-export async function initCommand(file: string | undefined, flags: { force?: boolean }): Promise<number> {
+export async function initCommand(
+  file: string | undefined,
+  flags: { force?: boolean; from?: string; out?: string; operation?: string[]; allPosts?: boolean; preset?: string },
+): Promise<number> {
+  if (flags.from !== undefined) {
+    const { initFromOpenApiCommand } = await import('./openapi-command.js');
+    return initFromOpenApiCommand(file, { ...flags, from: flags.from });
+  }
   const target = file ?? 'idemchaos.yaml';
   try {
+    const needsFrom = [flags.out && '--out', flags.operation && '--operation', flags.allPosts && '--all-posts', flags.preset && '--preset'].filter(Boolean);
+    if (needsFrom.length > 0) throw new FlagError(`${needsFrom.join(', ')} ${needsFrom.length === 1 ? 'needs' : 'need'} --from <openapi document>`);
     if (!flags.force && (await exists(target))) throw new FlagError(`${target} exists; pass --force to overwrite it`);
     try {
       await writeFile(target, STARTER);

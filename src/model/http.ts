@@ -30,6 +30,8 @@ export interface Exchange {
   error?: string;
   /** Error class, so callers can tell "could not reach" from "cut on purpose". */
   errorKind?: 'connect' | 'tls' | 'timeout' | 'reset' | 'protocol' | 'cut';
+  /** Which instance of the target it went to (1-based), when the scenario names several. */
+  instance?: number;
   startedAt: number;
   /** When the final request byte was handed to the socket. */
   sentAt?: number;

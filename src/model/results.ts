@@ -10,8 +10,33 @@ export const FINDING_KINDS = [
   'wrong-replay',
   'mismatch-accepted',
   'early-expiry',
+  'key-not-enforced',
+  'cross-operation-replay',
+  'tenant-leak',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export type Severity = 'critical' | 'major' | 'minor';
+export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor'];
+
+/** How bad each kind is: a duplicate charge or another caller's data first, a wrong status last. */
+export const SEVERITY: Record<FindingKind, Severity> = {
+  'duplicate-effect': 'critical',
+  'lost-effect': 'critical',
+  'tenant-leak': 'critical',
+  'cross-operation-replay': 'critical',
+  'wrong-replay': 'major',
+  'mismatch-accepted': 'major',
+  'early-expiry': 'major',
+  'key-not-enforced': 'major',
+  'server-error': 'major',
+  'unexpected-status': 'minor',
+};
+
+/** Most severe first; within a severity, the order given (stable). */
+export function bySeverity<T extends { kind: FindingKind }>(findings: readonly T[]): T[] {
+  return [...findings].sort((a, b) => SEVERITIES.indexOf(SEVERITY[a.kind]) - SEVERITIES.indexOf(SEVERITY[b.kind]));
+}
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'skip';
 

@@ -22,7 +22,8 @@ export function plannedRequests(plan: ScenarioPlan, scope: TemplateScope): Plann
   const captures = previewCaptures(scenario);
   const settle = plan.responseOnly ? 0 : settleReads(scenario.effects?.settleMs ?? 0);
   const ctx: PreviewContext = {
-    newRun: (): RenderContext => ({ scope, run: newRun(), captures }),
+    // As the first tenant, as a run would send them.
+    newRun: (): RenderContext => ({ scope, run: newRun(), captures, ...(scenario.tenants?.[0] ? { tenant: scenario.tenants[0] } : {}) }),
     // One read before the run, then the settle polls after it.
     readsPerRun: plan.responseOnly ? 0 : 1 + settle,
     settleReads: settle,

@@ -3,7 +3,7 @@
 // tested, and the Markdown summary appended to $GITHUB_STEP_SUMMARY.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ScenarioResult } from '../model/results.js';
+import { SEVERITY, type ScenarioResult } from '../model/results.js';
 import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
 import { markdownSummary } from './markdown.js';
@@ -46,7 +46,11 @@ export function githubAnnotations(s: ScenarioResult, workspace: string): string[
   if (s.error) out.push(command('warning', { file, line: s.line, title: s.name }, `could not test: ${s.error}`));
   for (const a of s.attacks) {
     const props = { file, line: s.attackLines?.[a.attack] ?? s.line, title: `${s.name} / ${a.attack}` };
-    for (const f of a.findings) out.push(command('error', props, `${f.kind}: ${f.message}`));
+    for (const f of a.findings) {
+      // A critical or major finding fails the check; a minor one is a warning.
+      const level = SEVERITY[f.kind] === 'minor' ? 'warning' : 'error';
+      out.push(command(level, { ...props, title: `${props.title}: ${f.kind} (${SEVERITY[f.kind]})` }, `${f.kind}: ${f.message}`));
+    }
     if (a.verdict === 'error') out.push(command('warning', props, `could not test: ${a.reason ?? 'unknown reason'}`));
   }
   return out;

@@ -4,7 +4,7 @@
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
 import { attackById } from '../attacks/index.js';
-import type { AttackResult, RunResult } from '../model/results.js';
+import { SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import { outline, runSize, usedAttacks, verdictCounts, type Located } from './outline.js';
 import { oracleLine } from './oracle.js';
@@ -103,7 +103,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
       const line = s.attackLines?.[a.attack] ?? s.line;
       parts.push(
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
-        `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code></h3>`,
+        `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code> <span class="severity">${SEVERITY[f.kind]}</span></h3>`,
         `<p class="message">${esc(f.message)}</p>`,
         `<p class="where dim">${esc(`${s.file}:${line}`)} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,

@@ -1,6 +1,6 @@
 // The machine-readable report (`--report-json`). Fields are only ever added,
 // never removed or renamed: CI pipelines parse this.
-import type { RunResult } from '../model/results.js';
+import { SEVERITY, type RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -29,6 +29,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         metrics: a.metrics,
         findings: a.findings.map((f) => ({
           kind: f.kind,
+          severity: SEVERITY[f.kind],
           message: f.message,
           evidence: evidenceRecord(f.evidence, JSON_BODY_LIMIT),
         })),

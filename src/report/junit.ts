@@ -3,7 +3,7 @@
 // "junit-10" schema, which allows `file` on <testsuite> but not on <testcase>,
 // so a testcase's location (file:line) is written into its failure text and
 // its <system-out> instead.
-import type { AttackResult, Finding, RunResult, ScenarioResult } from '../model/results.js';
+import { SEVERITY, type AttackResult, type Finding, type RunResult, type ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
 
@@ -85,7 +85,7 @@ function testcase(s: ScenarioResult, a: AttackResult): string {
 }
 
 function findingText(f: Finding): string {
-  const lines = [`${f.kind}: ${f.message}`];
+  const lines = [`${f.kind} (${SEVERITY[f.kind]}): ${f.message}`];
   lines.push(...evidenceSummary(evidenceRecord(f.evidence, JUNIT_BODY_LIMIT)));
   return lines.join('\n');
 }

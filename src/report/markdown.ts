@@ -1,7 +1,7 @@
 // A Markdown summary (`--report-markdown`, and the GitHub step summary): the
 // outcome, a scenario × attack table, every finding with its oracle counts
 // and diff, and why anything could not be tested.
-import type { AttackResult, RunResult } from '../model/results.js';
+import { SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
 import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
@@ -41,7 +41,7 @@ export function markdownSummary(result: RunResult): string {
     for (const { s, a, f } of findings) {
       const ev = evidenceRecord(f.evidence, MD_BODY_LIMIT);
       const line = s.attackLines?.[a.attack] ?? s.line;
-      out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\``, '');
+      out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\` (${SEVERITY[f.kind]})`, '');
       out.push(paragraph(f.message), '');
       const facts = [`- where: ${code(`${s.file}:${line}`)}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');

@@ -3,7 +3,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { describeMetrics } from '../attacks/index.js';
-import type { AttackResult, RunResult, Verdict } from '../model/results.js';
+import { bySeverity, SEVERITY, type AttackResult, type RunResult, type Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
@@ -128,12 +128,14 @@ export class TerminalReporter implements Reporter {
 
   renderSummary(result: RunResult): string {
     const lines: string[] = this.opts.verbosity === 'quiet' ? [] : ['', this.table(result)];
+    // Findings across the run, most severe first.
+    const all = result.scenarios.flatMap((s) => s.attacks.flatMap((a) => a.findings.map((f) => ({ s, a, f, kind: f.kind }))));
+    for (const { s, a, f } of bySeverity(all)) {
+      lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind} (${SEVERITY[f.kind]})`), ...block(f.message, '  '));
+      lines.push(...this.evidence(evidenceRecord(f.evidence, TERMINAL_BODY_LIMIT)));
+    }
     for (const s of result.scenarios) {
       for (const a of s.attacks) {
-        for (const f of a.findings) {
-          lines.push('', this.c.red.bold(`✖ ${s.name} › ${a.attack}: ${f.kind}`), ...block(f.message, '  '));
-          lines.push(...this.evidence(evidenceRecord(f.evidence, TERMINAL_BODY_LIMIT)));
-        }
         if (a.verdict === 'error') {
           lines.push('', this.c.yellow(`! ${s.name} › ${a.attack}: could not test`), ...block(a.reason ?? '', '  '));
           if (a.errorEvidence) lines.push(...this.evidence(evidenceRecord(a.errorEvidence, TERMINAL_BODY_LIMIT)));

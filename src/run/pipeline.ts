@@ -8,8 +8,8 @@ import { runSetup, runTeardown, type StepsEnv } from '../engine/setup.js';
 import { CannotTest } from '../model/errors.js';
 import type { AttackEnv } from '../attacks/contract.js';
 import { attackById } from '../attacks/index.js';
-import { runOk, summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
-import { newRun, renderTarget } from '../scenario/render.js';
+import { bySeverity, runOk, summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
+import { newRun, renderInstances } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { EventSink, ScenarioRef } from '../model/events.js';
@@ -48,7 +48,8 @@ export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, ev
 async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: EventSink): Promise<ScenarioResult> {
   const { scenario } = plan;
   const ref = refOf(plan);
-  const target = renderTarget(scenario, { scope: options.scope, run: newRun() });
+  const instances = renderInstances(scenario, { scope: options.scope, run: newRun() });
+  const target = instances[0]!;
   await events.emit({ type: 'scenario-begin', scenario: ref, target });
   const client = new HttpClient(options.transport);
   const attacks: AttackResult[] = [];
@@ -80,7 +81,7 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
         ? setupErrorResult(attack, plan, setupFailure)
         : unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await runAttack(plan, attack, options, client, target, captures, (sent, exchanges) => {
+        : await runAttack(plan, attack, options, client, instances, captures, (sent, exchanges) => {
             for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
             void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
           });
@@ -109,7 +110,7 @@ async function runAttack(
   attack: AttackPlan,
   options: RunnerOptions,
   client: HttpClient,
-  target: string,
+  instances: string[],
   captures: Record<string, string>,
   progress: (sent: number, exchanges: Exchange[]) => void,
 ): Promise<AttackResult> {
@@ -123,6 +124,7 @@ async function runAttack(
     scope: options.scope,
     client,
     transport: options.transport,
+    instances,
     oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
     captures,
     record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
@@ -130,7 +132,9 @@ async function runAttack(
   try {
     const module = attackById(attack.id)!;
     const observation = await module.execute(env, attack.config);
-    const { findings, metrics } = module.judge(observation, { scenario: plan.scenario, baseUrl: target });
+    const judged = module.judge(observation, { scenario: plan.scenario, baseUrl: instances[0]! });
+    const { metrics } = judged;
+    const findings = bySeverity(judged.findings);
     const durationMs = Math.round(now() - t0);
     const evidence = findings.length > 0 ? {} : { evidence: { exchanges: recorded } };
     return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings, ...evidence };

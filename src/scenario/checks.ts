@@ -15,7 +15,7 @@ import type { Draft } from './validate.js';
 
 export interface CheckOptions {
   scope: TemplateScope;
-  targetOverride?: string;
+  targetOverride?: string | string[];
   /** `--preset` (already known to be valid); the scenario's own `preset:` wins. */
   preset?: string;
   /** The attacks whose `attacks:` entries get their own checks. */
@@ -43,8 +43,11 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   const error = (place: Place, message: string, path: Segment[]) => errors.push({ ...place, message, path });
   const warn = (place: Place, message: string, path: Segment[]) => warnings.push({ ...place, message, path });
 
-  if (options.targetOverride === undefined && s.target === undefined) {
+  if (options.targetOverride === undefined && s.target === undefined && s.targets === undefined) {
     error(loc.value(base), `no target: add 'target:' (the API's base URL) or pass --target`, base);
+  }
+  if (s.target !== undefined && s.targets !== undefined) {
+    error(loc.key(at('targets')), `use either target or targets, not both`, at('targets'));
   }
 
   // The contract preset (the schema's enum says the same, less precisely).
@@ -140,7 +143,7 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   const captures = captureSteps(s);
   for (const [rel, text] of strings(s, [])) {
     const path = at(...rel);
-    const isTarget = rel.length === 1 && rel[0] === 'target';
+    const isTarget = (rel.length === 1 && rel[0] === 'target') || (rel.length === 2 && rel[0] === 'targets');
     if (isTarget && options.targetOverride !== undefined) continue;
     for (const problem of findTemplateErrors(text).slice(0, MAX_PER_STRING)) error(loc.within(path, problem.start, problem.end), problem.message, path);
     // Each undefined variable once per string.

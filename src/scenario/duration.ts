@@ -1,4 +1,5 @@
 // Durations as written in scenarios: a number with a unit (`300ms`, `1.5s`, `2m`, `1h`).
+import type { AttackCheck } from './types.js';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 type Unit = keyof typeof UNIT_MS;
@@ -76,3 +77,10 @@ export function marginProblem(margin: string | number): string | undefined {
     return `invalid margin '${margin}': use a duration such as 500ms or a percentage such as 20%`;
   }
 }
+
+/** The check of an attack's `margin:` (expiry, expiry-burst), positioned on its value. */
+export const checkMargin: AttackCheck = (raw, at) => {
+  if (typeof raw.margin !== 'string' && typeof raw.margin !== 'number') return;
+  const problem = marginProblem(raw.margin);
+  if (problem) at.error(['margin'], problem, 'value');
+};

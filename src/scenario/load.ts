@@ -17,8 +17,8 @@ import type { Draft } from './validate.js';
 
 export interface LoadOptions {
   scope: TemplateScope;
-  /** `--target`: replaces every scenario's target, which then need not be set or resolvable. */
-  targetOverride?: string;
+  /** `--target` (repeatable): replaces every scenario's target or targets, which then need not be set or resolvable. */
+  targetOverride?: string | string[];
   /**
    * `--preset`: the contract preset for scenarios that name none (a scenario's
    * own `preset:` wins). An unknown name throws a UsageError before any file is read.

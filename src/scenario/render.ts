@@ -3,13 +3,15 @@
 // byte-identical.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { HttpRequest } from '../model/http.js';
-import type { RequestTemplate, RunValues, Scenario, TemplateScope } from './types.js';
+import type { RequestTemplate, RunValues, Scenario, Tenant, TemplateScope } from './types.js';
 import { renderString, renderValue, shellQuote } from './template.js';
 
 export interface RenderContext {
   scope: TemplateScope;
   run: RunValues;
   captures?: Record<string, string>;
+  /** Whose requests these are: its headers merge over the operation's and the oracle's. */
+  tenant?: Tenant;
 }
 
 /** A fresh `{{ run.id }}` and `{{ key }}` (UUIDv4, sent bare). */
@@ -52,7 +54,8 @@ export function renderRequest(
   const url = joinUrl(renderTarget(scenario, ctx), renderString(template.path, ctx, encodeURIComponent));
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(opts.inherit ?? {})) headers[name] = value;
-  for (const [name, value] of Object.entries(template.headers)) {
+  const own = opts.ownHeaders ? template.headers : { ...template.headers, ...ctx.tenant?.headers };
+  for (const [name, value] of Object.entries(own)) {
     deleteHeader(headers, name);
     headers[name] = renderString(value, ctx);
   }
@@ -69,6 +72,18 @@ export function renderRequest(
     body = Buffer.from(renderString(template.body, ctx));
   }
   return { method: template.method, url, headers, ...(body ? { body } : {}) };
+}
+
+/** The base URLs of every instance a run's requests are dealt over: the first is the target. */
+export function renderInstances(scenario: Scenario, ctx: RenderContext): string[] {
+  return (scenario.targets ?? [scenario.target]).map((t) => renderString(t, ctx));
+}
+
+/** The same request sent to another instance: the base URL `from` swapped for `to`, the path kept. */
+export function onInstance(request: HttpRequest, from: string, to: string): HttpRequest {
+  const base = from.replace(/\/+$/, '');
+  if (from === to || !request.url.startsWith(base)) return request;
+  return { ...request, url: to.replace(/\/+$/, '') + request.url.slice(base.length) };
 }
 
 /** The operation under test, with the run's idempotency key. */

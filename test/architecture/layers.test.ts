@@ -16,7 +16,7 @@ const LAYERS: string[][] = [
   ['attacks'],
   ['plan'],
   ['run'],
-  ['report'],
+  ['report', 'openapi'],
   ['cli'],
 ];
 

@@ -166,7 +166,7 @@ test('probe --preset stripe against the demo (422 on a mismatch) → reuse unexp
     const r = await cli(['probe', `${server.url}/orders`, '--json', PROBE_BODY, ...ORACLE, '--attack', 'replay,reuse', '--preset', 'stripe', '--report-json', out]);
     assert.equal(r.code, 1, show(r));
     assert.deepEqual(verdictsOf(await readReport(out)), { replay: 'pass', reuse: ['unexpected-status'] });
-    assert.match(r.stdout, /reuse: unexpected-status\n\s+same key, changed payload was answered 422, expected a mismatch status \(400\)/);
+    assert.match(r.stdout, /reuse: unexpected-status \(minor\)\n\s+same key, changed payload was answered 422, expected a mismatch status \(400\)/);
 
     // --expect-mismatch overrides the preset field by field.
     const ok = await cli(['probe', `${server.url}/orders`, '--json', PROBE_BODY, ...ORACLE, '--attack', 'reuse', '--preset', 'stripe', '--expect-mismatch', '422']);
@@ -355,7 +355,7 @@ test('run --preset: stripe flags the demo\'s 422; a scenario\'s own preset wins;
   await withDemo({ bug: 'correct' }, async (server) => {
     const stripe = await cli(['run', file, '--target', server.url, '--preset', 'stripe']);
     assert.equal(stripe.code, 1, show(stripe));
-    assert.match(stripe.stdout, /reuse: unexpected-status\n\s+same key, changed payload was answered 422, expected a mismatch status \(400\)/);
+    assert.match(stripe.stdout, /reuse: unexpected-status \(minor\)\n\s+same key, changed payload was answered 422, expected a mismatch status \(400\)/);
     assert.match(stripe.stdout, /✔ pass\s+replay/, 'the demo marks replays Idempotent-Replayed: true, as stripe requires');
 
     const wins = await cli(['run', own, '--target', server.url, '--preset', 'stripe']);
@@ -369,7 +369,7 @@ test('run --preset: stripe flags the demo\'s 422; a scenario\'s own preset wins;
   for (const cmd of ['run', 'validate']) {
     const r = await cli([cmd, file, '--target', `http://127.0.0.1:${await closedPort()}`, '--preset', 'nope']);
     assert.equal(r.code, 2, `${cmd}: ${show(r)}`);
-    assert.match(r.stderr, /--preset: unknown preset 'nope' \(presets: ietf, stripe, brandur, express-idempotency, node-idempotency, paypal\)/);
+    assert.match(r.stderr, /--preset: unknown preset 'nope' \(presets: ietf, stripe, adyen, brandur, express-idempotency, node-idempotency, paypal\)/);
   }
 });
 
@@ -579,7 +579,7 @@ test('GITHUB_ACTIONS=true: ::error on the attack\'s line (relative to GITHUB_WOR
     const line = lineOf(yaml, '  reuse:');
     const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
     assert.deepEqual(errors, [
-      `::error file=scenarios/api/orders.yaml,line=${line},title=create order / reuse::mismatch-accepted: the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores the change`,
+      `::error file=scenarios/api/orders.yaml,line=${line},title=create order / reuse%3A mismatch-accepted (major)::mismatch-accepted: the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores the change`,
     ]);
     // Outside any ::stop-commands:: fence, or the runner would ignore it.
     const fenced = [...r.stdout.matchAll(/^::stop-commands::(\S+)\n[\s\S]*?^::\1::$/gm)].map((m) => m[0]);
@@ -715,7 +715,7 @@ test('--list names scenarios and attacks without connecting', { timeout: SLOW },
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /two\.yaml:2 {2}first one\n {2}replay\n {2}concurrent\n {2}reuse\n {2}expiry\n {2}drop\n/);
   assert.match(r.stdout, /two\.yaml:\d+ {2}second one\n {2}replay\n {2}reuse\n/);
-  assert.match(r.stdout, /2 scenarios, 7 attacks to run/);
+  assert.match(r.stdout, /2 scenarios, 9 attacks to run/);
 
   const only = await cli(['run', file, '--target', `http://127.0.0.1:${port}`, '--list', '--attack', 'reuse']);
   assert.equal(only.code, 0, show(only));

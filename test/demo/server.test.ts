@@ -83,12 +83,25 @@ async function postThenReset(server: DemoServer, body: unknown, key: string): Pr
 
 const ORDER = { ref: 'r-1', sku: 'widget', qty: 2 };
 
-test('exports: DEMO_MODES lists every mode once with a description, isDemoMode agrees', () => {
+test('exports: DEMO_MODES lists every mode once, in order, with a description, isDemoMode agrees', () => {
   const names = DEMO_MODES.map((m) => m.mode);
-  assert.deepEqual(
-    [...names].sort(),
-    ['conflict-500', 'correct', 'early-expiry', 'forget-on-disconnect', 'ignore-body', 'no-idempotency', 'race', 'replay-differs'],
-  );
+  assert.deepEqual(names, [
+    'correct',
+    'no-idempotency',
+    'race',
+    'ignore-body',
+    'replay-differs',
+    'early-expiry',
+    'forget-on-disconnect',
+    'conflict-500',
+    'key-optional',
+    'long-key-500',
+    'keys-shared-across-operations',
+    'keys-shared-across-tenants',
+    'expiry-burst-race',
+    'locked-after-error',
+    'per-instance-store',
+  ]);
   for (const m of DEMO_MODES) {
     assert.ok(m.description.length > 10 && !m.description.includes('\n'));
     assert.equal(isDemoMode(m.mode), true);
@@ -236,14 +249,14 @@ test('ignore-body: same key with a changed payload replays the first response', 
 
 test('correct: key order in the body does not change the fingerprint', async (t) => {
   const server = await start(t, { latencyMs: 0 });
-  const first = await post(server, '{"a":1,"b":{"x":1,"y":[{"p":1,"q":2}]},"ref":"r"}', 'k-order');
-  const second = await post(server, '{"ref":"r","b":{"y":[{"q":2,"p":1}],"x":1},"a":1}', 'k-order');
+  const first = await post(server, '{"a":1,"b":{"x":1,"y":[{"p":1,"q":2}]},"ref":"r","sku":"w"}', 'k-order');
+  const second = await post(server, '{"sku":"w","ref":"r","b":{"y":[{"q":2,"p":1}],"x":1},"a":1}', 'k-order');
   assert.equal(first.status, 201);
   assert.equal(second.status, 201);
   assert.equal(second.headers.get('idempotent-replayed'), 'true');
   assert.equal(second.text, first.text);
   // Array order still matters.
-  const third = await post(server, '{"a":1,"b":{"x":1,"y":[{"p":1,"q":2},0]},"ref":"r"}', 'k-order');
+  const third = await post(server, '{"a":1,"b":{"x":1,"y":[{"p":1,"q":2},0]},"ref":"r","sku":"w"}', 'k-order');
   assert.equal(third.status, 422);
   assert.equal(server.orders().length, 1);
 });
@@ -354,10 +367,10 @@ test('correct: a reset client still gets its order replayed on retry', async (t)
 
 test('GET /orders filters by ref; GET /orders/<id>; unknown routes are 404 JSON', async (t) => {
   const server = await start(t, { latencyMs: 0 });
-  const a1 = await post(server, { ref: 'a', n: 1 }, 'k1');
-  await post(server, { ref: 'a', n: 2 }, 'k2');
-  await post(server, { ref: 'b', n: 3 }, 'k3');
-  await post(server, { n: 4 }, 'k4');
+  const a1 = await post(server, { ref: 'a', sku: 'w', n: 1 }, 'k1');
+  await post(server, { ref: 'a', sku: 'w', n: 2 }, 'k2');
+  await post(server, { ref: 'b', sku: 'w', n: 3 }, 'k3');
+  await post(server, { sku: 'w', n: 4 }, 'k4');
 
   const onlyA = await request(server, '/orders?ref=a');
   assert.equal(onlyA.status, 200);

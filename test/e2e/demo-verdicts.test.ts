@@ -28,6 +28,16 @@ const EXPECTED: Record<DemoMode, { main: Record<string, string[] | string>; expi
   'early-expiry': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: ['duplicate-effect'] }, expiry: ['early-expiry'] },
   'forget-on-disconnect': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: ['duplicate-effect'] }, expiry: 'pass' },
   'conflict-500': { main: { replay: 'pass', concurrent: ['server-error'], reuse: 'pass', drop: ['server-error'] }, expiry: 'pass' },
+  // The modes of issue 8 keep every contract these attacks check (their keys are valid, one tenant, one operation, one instance).
+  'key-optional': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  'long-key-500': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  'keys-shared-across-operations': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  'keys-shared-across-tenants': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  // expiry sends one retry after the ttl, which this mode answers as correct does.
+  'expiry-burst-race': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  'locked-after-error': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
+  // One instance here: per-instance-store is then correct.
+  'per-instance-store': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
 };
 
 // Expiry runs with short work, so the key-A retry (ttl − 200 ms after the send)

@@ -98,6 +98,31 @@ test('express-idempotency with a store that takes time per call: the lookup race
   assert.ok((metricsOf(result, 'concurrent')['effects'] as number) >= 2);
 });
 
+// The attacks of the callers' file, by hand against the middleware's code:
+// - missing-key: no key and an empty key (the middleware treats "" as none)
+//   are processed as plain requests, once each: pass under missingKey: allow;
+// - other-operation: the stored request's url is /orders, so the same key on
+//   /refunds is a different intent: 417, a refusal, allowed by `either`;
+// - tenant: the key is global and bob's request equals alice's (url, method,
+//   body): the middleware replays alice's order to bob: tenant-leak; bob's
+//   changed payload is another intent: 417;
+// - expiry-burst: records never expire, so ten duplicates after the ttl are
+//   all replays of the first order, no new one: pass under afterExpiry: replay;
+// - error-retry: qty 0 is refused by the route (400), the middleware deletes
+//   a record whose response is not 2xx, so the same invalid request is 400
+//   again and the corrected one is processed (201): pass.
+test('express-idempotency with two callers and a refund route: keys are not scoped per caller (tenant-leak)', TIMEOUT, async () => {
+  const file = path.join(ROOT, 'test', 'fixtures', 'express-callers.yaml');
+  const result = await withServer({ latencyMs: 20 }, (url) => runScenarioFile(file, url));
+  assertVerdicts(result, { 'missing-key': 'pass', 'other-operation': 'pass', tenant: ['tenant-leak'], 'expiry-burst': 'pass', 'error-retry': 'pass' });
+  const tenant = metricsOf(result, 'tenant');
+  assert.equal(tenant['sameKeyStatus'], 201, "bob was answered with alice's 201");
+  assert.equal(tenant['effectsOfSecond'], 0, 'and got no order of his own');
+  assert.deepEqual(metricsOf(result, 'other-operation')['operations'], [{ name: 'refund', status: 417, effects: 0 }]);
+  assert.equal(metricsOf(result, 'expiry-burst')['newEffects'], 0);
+  assert.deepEqual(metricsOf(result, 'missing-key')['statuses'], { 'no key': 201, 'empty key': 201 });
+});
+
 test('CLI exit codes against express-idempotency: 0 without a finding, 1 with one', TIMEOUT, async () => {
   const loose = await variant('  reuse: {}\n', '  reuse: { change: { qty: "2" } }\n');
   await withServer({ latencyMs: LATENCY_MS }, async (url) => {

@@ -590,6 +590,7 @@ function scenarioFor(): Scenario {
 function handBurst(statuses: number[], effects: number, body: unknown = ORDER): BurstObservation {
   const run: Run = {
     ctx: { scope: SCOPE, run: { runId: 'r', key: 'k' } },
+    sent: 0,
     request: { method: 'POST', url: 'http://api.test/orders', headers: {} },
     before: { count: 0, at: 0 },
     after: { count: effects, at: 1 },

@@ -48,7 +48,7 @@ ${effects}${opts.attacks ? `attacks:\n${opts.attacks}\n` : ''}${opts.extra ?? ''
 
 export async function runScenarioFile(
   file: string,
-  target: string,
+  target: string | string[],
   opts: { only?: AttackId[]; scope?: Partial<TemplateScope>; timeoutMs?: number } = {},
 ): Promise<RunResult> {
   const scope: TemplateScope = { env: {}, vars: {}, secrets: {}, ...opts.scope };

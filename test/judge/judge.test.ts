@@ -66,6 +66,7 @@ function run(oracle?: { before: number; after: number; ids?: string[] }): Run {
   const r: Run = {
     ctx: { scope: { env: {}, vars: {}, secrets: {} }, run: { runId: 'ic-0001', key: 'k-1' } },
     request: { method: 'POST', url: `${TARGET}/orders`, headers: { 'Idempotency-Key': 'k-1' } },
+    sent: 0,
   };
   if (oracle) {
     r.before = { count: oracle.before, at: 1 };

@@ -47,6 +47,12 @@ test('npm pack → install in an empty folder → npx idemchaos --version, probe
         return true;
       },
     );
+    // init --from needs its parser and sampler at run time: they must ship as dependencies.
+    await writeFile(path.join(app, 'openapi.json'), await (await fetch(`${server.url}/openapi.json`)).text());
+    const init = await npx(['init', '--from', 'openapi.json', '--out', 'scenarios']);
+    assert.match(init.stdout, /wrote 1:\n  scenarios\/createOrder\.yaml/);
+    const validate = await npx(['validate', 'scenarios']);
+    assert.match(validate.stdout, /1 file, 1 scenario: valid/);
   } finally {
     await server.close();
   }

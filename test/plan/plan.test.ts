@@ -41,7 +41,7 @@ function planError(s: Scenario, only?: Parameters<typeof planScenario>[1]): Plan
 }
 
 describe('planScenario: attack selection', () => {
-  it('no attacks block: all five, in order, with the defaults', () => {
+  it('no attacks block: all ten, in order, with the defaults; those that need more than the scenario has are skipped', () => {
     const p = planScenario(scenario());
     assert.deepEqual(
       p.attacks.map((a) => ({ ...a })),
@@ -51,6 +51,11 @@ describe('planScenario: attack selection', () => {
         { id: 'reuse', config: {} },
         { id: 'expiry', config: { margin: { fraction: 0.2 } } },
         { id: 'drop', config: { at: ['after-send', 'mid-body', 'mid-response'] } },
+        { id: 'missing-key', config: {} },
+        { id: 'other-operation', config: {}, skip: 'declare `operations:` (other keyed operations of the API) to try the key on them' },
+        { id: 'tenant', config: {}, skip: "declare two `tenants:` (two principals of the API) to send one tenant's key as the other" },
+        { id: 'expiry-burst', config: { requests: 10, margin: { fraction: 0.2 }, engine: 'auto' } },
+        { id: 'error-retry', config: {}, skip: 'give `attacks.error-retry.invalid` (a payload the API refuses: `json` fields merged into the request, or a raw `body`)' },
       ],
     );
   });
@@ -116,7 +121,10 @@ describe('planScenario: skip reasons', () => {
   it('expiry without a ttl', () => {
     const p = planScenario(scenario({ ttlMs: null }));
     assert.equal(p.attacks.find((a) => a.id === 'expiry')!.skip, 'declare `idempotency.ttl` (the retention the API documents)');
-    assert.deepEqual(summary(p).filter((s) => s.includes('skip')), ['expiry (skip: declare `idempotency.ttl` (the retention the API documents))']);
+    assert.deepEqual(
+      summary(p).filter((s) => s.startsWith('expiry')),
+      ['expiry (skip: declare `idempotency.ttl` (the retention the API documents))', 'expiry-burst (skip: declare `idempotency.ttl` (the retention the API documents))'],
+    );
   });
 
   it('drop without a body keeps the cuts it can make', () => {

@@ -8,7 +8,7 @@ import { GithubReporter, STEP_SUMMARY_LIMIT, workspacePath } from '../../src/rep
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import type { RunEvent } from '../../src/model/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
-import type { RunResult } from '../../src/model/results.js';
+import { SEVERITY, type RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SECRET } from './results.js';
 
@@ -32,8 +32,8 @@ test('github: exact annotation lines, with data and properties escaped', async (
   const out = await feed(handcraftedResult(), { workspace: '/work/space' });
   const title = 'we%25ird %0D%0A%3A %2C < > & " \' | ` $x$ *b* name / ';
   assert.deepEqual(out.split('\n'), [
-    `::error file=scenarios/we%2Cird%3A%25.yaml,line=21,title=${title}replay::wrong-replay: replay differs: 100%25 "wrong" <b>bold</b> & 'quoted' a:b, c%0D%0Asecond line with ***`,
-    `::error file=scenarios/we%2Cird%3A%25.yaml,line=21,title=${title}replay::duplicate-effect: the replay made a second order ctl:\u0001\u0008\u000b\u001f\ufffe\ud800 end`,
+    `::error file=scenarios/we%2Cird%3A%25.yaml,line=21,title=${title}replay%3A wrong-replay (major)::wrong-replay: replay differs: 100%25 "wrong" <b>bold</b> & 'quoted' a:b, c%0D%0Asecond line with ***`,
+    `::error file=scenarios/we%2Cird%3A%25.yaml,line=21,title=${title}replay%3A duplicate-effect (critical)::duplicate-effect: the replay made a second order ctl:\u0001\u0008\u000b\u001f\ufffe\ud800 end`,
     `::warning file=scenarios/we%2Cird%3A%25.yaml,line=30,title=${title}reuse::could not test: the first request was answered 503, not a success: "busy" <retry> & 50%25 later,%0Asee ***`,
     '',
   ]);
@@ -56,10 +56,10 @@ test('github: a real run annotates each finding at its attack entry under attack
   const lines = out.trimEnd().split('\n');
   const expected = [
     ...race.attacks.find((a) => a.attack === 'concurrent')!.findings.map(
-      (f) => `::error file=${rel('race orders')},line=${lineOf('race orders', 'concurrent')},title=race orders / concurrent::${f.kind}: ${f.message.replace(/%/g, '%25')}`,
+      (f) => `::error file=${rel('race orders')},line=${lineOf('race orders', 'concurrent')},title=race orders / concurrent%3A ${f.kind} (${SEVERITY[f.kind]})::${f.kind}: ${f.message.replace(/%/g, '%25')}`,
     ),
     ...result.scenarios[1]!.attacks[0]!.findings.map(
-      (f) => `::error file=${rel('replay orders')},line=${lineOf('replay orders', 'replay')},title=replay orders / replay::${f.kind}: ${f.message.replace(/%/g, '%25')}`,
+      (f) => `::error file=${rel('replay orders')},line=${lineOf('replay orders', 'replay')},title=replay orders / replay%3A ${f.kind} (${SEVERITY[f.kind]})::${f.kind}: ${f.message.replace(/%/g, '%25')}`,
     ),
   ];
   assert.deepEqual(lines.filter((l) => l.startsWith('::error')), expected);

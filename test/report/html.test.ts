@@ -14,7 +14,7 @@ import { htmlReport } from '../../src/report/html.js';
 import { FileReporter } from '../../src/report/file.js';
 import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
-import { summarize, type AttackMetrics, type RunResult } from '../../src/model/results.js';
+import { SEVERITY, summarize, type AttackMetrics, type RunResult } from '../../src/model/results.js';
 import { tempDir } from '../helpers/harness.js';
 import { handcraftedResult, realRun, SCRIPT_BODY, SECRET, WEIRD } from './results.js';
 
@@ -178,7 +178,7 @@ test('html: in a headless browser, the handcrafted run', async (t) => {
 
   // Findings and could-not-test
   const titles = await page.locator('.finding-title').evaluateAll((els) => els.map((e) => (globalThis as unknown as PageText).iconText(e)));
-  assert.deepEqual(titles, [`[fail] ${name} › replay: wrong-replay`, `[fail] ${name} › replay: duplicate-effect`]);
+  assert.deepEqual(titles, [`[fail] ${name} › replay: wrong-replay major`, `[fail] ${name} › replay: duplicate-effect critical`]);
   assert.deepEqual(await page.locator('.finding .oracle').allTextContents(), ['oracle: 0 before, 1 after; ids: ord_1', 'oracle: 0 before, 2 after; ids: ord_1, ord_2 (read twice)']);
   assert.equal(await page.locator('.finding .diff pre').textContent(), 'status: 201 → 200\n$.note: "```" → "<b>|</b>"');
   assert.equal(
@@ -250,10 +250,10 @@ test('html: in a headless browser, a real run with a concurrent race', async (t)
   ]);
   const titles = await page.locator('.finding-title').evaluateAll((els) => els.map((e) => (globalThis as unknown as PageText).iconText(e)));
   assert.deepEqual(titles, [
-    ...result.scenarios[0]!.attacks[1]!.findings.map((f) => `[fail] race orders › concurrent: ${f.kind}`),
-    '[fail] replay orders › replay: wrong-replay',
+    ...result.scenarios[0]!.attacks[1]!.findings.map((f) => `[fail] race orders › concurrent: ${f.kind} ${SEVERITY[f.kind]}`),
+    '[fail] replay orders › replay: wrong-replay major',
   ]);
-  assert.equal(titles[0], '[fail] race orders › concurrent: duplicate-effect');
+  assert.equal(titles[0], '[fail] race orders › concurrent: duplicate-effect critical');
   assert.match((await page.locator('.finding .diff pre').textContent()) ?? '', /^status: 201 → 200\n\$\.createdAt: /);
 
   // One picture per burst, one row per request, each answered 201 by the racing server.

@@ -113,8 +113,8 @@ test('junit: special and control characters are escaped and read back exactly', 
   assert.equal(xpath(file, 'string(/testsuites/testsuite[1]/testcase[@name="replay"]/@classname)'), WEIRD);
   assert.equal(xpath(file, 'string(/testsuites/testsuite[1]/@file)'), '/work/space/scenarios/we,ird:%.yaml');
   const failure = xpath(file, 'string(/testsuites/testsuite[1]/testcase[@name="replay"]/failure)');
-  assert.ok(failure.includes(`wrong-replay: replay differs: 100% "wrong" <b>bold</b> & 'quoted' a:b, c\r\nsecond line with ***`), failure);
-  assert.ok(failure.includes('duplicate-effect: the replay made a second order ctl:\\u0001\\u0008\\u000B\\u001F\\uFFFE\\uD800 end'));
+  assert.ok(failure.includes(`wrong-replay (major): replay differs: 100% "wrong" <b>bold</b> & 'quoted' a:b, c\r\nsecond line with ***`), failure);
+  assert.ok(failure.includes('duplicate-effect (critical): the replay made a second order ctl:\\u0001\\u0008\\u000B\\u001F\\uFFFE\\uD800 end'));
   assert.ok(failure.includes('oracle: 0 before, 2 after; ids: ord_1, ord_2 (read twice)'));
   assert.ok(failure.includes('$.note: "```" → "<b>|</b>"'));
   assert.ok(failure.includes('original: POST http://api.example.test/orders?token=*** → 201 in 12.3 ms'));

@@ -44,7 +44,7 @@ test('markdown: the handcrafted run, table and findings exactly', () => {
   assert.ok(
     findings.includes(
       [
-        `#### ❌ we%ird <br>: , \\< \\> \\& " ' \\| \\\` \\$x\\$ \\*b\\* name › replay: \`wrong-replay\``,
+        `#### ❌ we%ird <br>: , \\< \\> \\& " ' \\| \\\` \\$x\\$ \\*b\\* name › replay: \`wrong-replay\` (major)`,
         '',
         `replay differs: 100% "wrong" \\<b\\>bold\\</b\\> \\& 'quoted' a:b, c\\`,
         'second line with \\*\\*\\*',
@@ -94,8 +94,8 @@ test('markdown: a real run through the reporter', async () => {
     '| replay orders | ❌ wrong-replay |  |',
     '| gone orders | ⚠️ could not test |  |',
   ]);
-  assert.ok(md.includes('#### ❌ race orders › concurrent: `duplicate-effect`'));
-  assert.match(md, /#### ❌ replay orders › replay: `wrong-replay`\n\n[^\n]+\n\n- where: `[^`]+:\d+`\n- oracle: 0 before, 1 after; ids: `ord_\w+`/);
+  assert.ok(md.includes('#### ❌ race orders › concurrent: `duplicate-effect` (critical)'));
+  assert.match(md, /#### ❌ replay orders › replay: `wrong-replay` \(major\)\n\n[^\n]+\n\n- where: `[^`]+:\d+`\n- oracle: 0 before, 1 after; ids: `ord_\w+`/);
   assert.match(md, /```text\nstatus: 201 → 200\n\$\.createdAt: "[^"]+" → "[^"]+"\n```/);
   assert.match(md, /### Could not test\n\n- ⚠️ \*\*gone orders › replay\*\*: .+/);
   assert.ok(!md.includes(SECRET));

@@ -117,7 +117,7 @@ describe('loadScenarios: a key that belongs elsewhere says where', () => {
     assert.deepEqual(await errorsOf('top.yaml', text), [
       "top.yaml:6:3-10 'capture' belongs under an item of 'setup' or an item of 'teardown', not 'request'",
       "top.yaml:7:1-4 'ttl' belongs under 'idempotency', not the top level of the scenario",
-      "top.yaml:8:1-7 'margin' belongs under 'attacks.expiry', not the top level of the scenario",
+      "top.yaml:8:1-7 'margin' belongs under 'attacks.expiry' or 'attacks.expiry-burst', not the top level of the scenario",
     ]);
   });
 
@@ -130,7 +130,7 @@ describe('loadScenarios: a key that belongs elsewhere says where', () => {
     const text = scenario(['  header: { X-A: b }']);
     assert.deepEqual(await errorsOf('both.yaml', text), ["both.yaml:6:3-9 unknown key 'header'; did you mean 'headers'? ('header' belongs under 'idempotency')"]);
     assert.deepEqual(await errorsOf('both2.yaml', scenario(['requests: 5'])), [
-      "both2.yaml:6:1-9 unknown key 'requests'; did you mean 'request'? ('requests' belongs under 'attacks.concurrent')",
+      "both2.yaml:6:1-9 unknown key 'requests'; did you mean 'request'? ('requests' belongs under 'attacks.concurrent' or 'attacks.expiry-burst')",
     ]);
   });
 });

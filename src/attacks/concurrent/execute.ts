@@ -6,6 +6,7 @@ import { resolveEngine, type BurstEngine } from '../../engine/engines.js';
 import { statusIn } from '../../scenario/status.js';
 import type { Exchange } from '../../model/http.js';
 import { finishRun, startRun } from '../run.js';
+import { releaseDuplicates } from '../burst.js';
 import { CannotTest } from '../../model/errors.js';
 import type { AttackEnv, Run } from '../contract.js';
 import { burstLabels, canWarm, warmingLabel, warmingRequest } from './requests.js';
@@ -65,7 +66,7 @@ async function oneBurst(
   index: number,
   warms: boolean,
 ): Promise<BurstObservation> {
-  const n = config.requests;
+
 
   const warm: Exchange[] = [];
   if (warms && config.warm > 0) {
@@ -78,16 +79,7 @@ async function oneBurst(
     }
   }
 
-  const requests = Array.from({ length: n }, () => run.request);
-  const burst = await engine.burst(requests, { ...env.transport, labels: burstLabels(config, index) });
-  env.record(...burst.exchanges);
-  // A duplicate the server accepted and then hung up on is the server's fault
-  // (it crashed or gave up under the burst): the judge makes it a finding.
-  // Failing to connect, TLS and timeouts mean we could not test.
-  const failed = burst.exchanges.filter((e) => !e.response && e.errorKind !== 'reset');
-  if (failed.length > 0) {
-    throw new CannotTest(`${failed.length} of ${n} duplicates got no response: ${failed[0]!.error}`, failed.slice(0, 3), failed[0]!.errorKind);
-  }
+  const burst = await releaseDuplicates(env, engine, run.request, burstLabels(config, index));
   const dropped = burst.exchanges.some((e) => !e.response);
   const answered = burst.exchanges.filter((e) => e.response);
   if (!dropped && !answered.some((e) => statusIn(env.scenario.expect.success, e.response!.status))) {

@@ -12,9 +12,6 @@ export const CUTS: Record<DropPoint, CutPoint[]> = {
   'mid-response': ['mid-response'],
 };
 
-/** How long a retry may keep being answered "in flight". */
-export const IN_FLIGHT_BOUND_MS = 10_000;
-
 export function cutsOf(points: readonly DropPoint[]): CutPoint[] {
   return points.flatMap((point) => CUTS[point]);
 }

@@ -8,7 +8,8 @@ import type { Exchange } from '../../model/http.js';
 import type { AttackMetrics } from '../../model/results.js';
 import { defineAttack, type Run } from '../contract.js';
 import { planned, preview } from '../preview.js';
-import { cutsOf, DROP_POINTS, isMidBody, IN_FLIGHT_BOUND_MS, type DropPoint } from './cuts.js';
+import { cutsOf, DROP_POINTS, isMidBody, type DropPoint } from './cuts.js';
+import { IN_FLIGHT_BOUND_MS } from '../run.js';
 import { judge } from './judge.js';
 
 export interface DropConfig {

@@ -22,10 +22,10 @@ export async function execute(env: AttackEnv, config: ExpiryConfig): Promise<Exp
 async function retryLater(env: AttackEnv, name: 'A' | 'B', retryAt: (original: { startedAt: number; endedAt?: number }) => number): Promise<ExpiryKeyObservation> {
   const run = await startRun(env);
   const labels = LABELS[name];
-  const original = await send(env, run.request, labels.original);
+  const original = await send(env, run, run.request, labels.original);
   requireSuccess(env, original);
   await sleep(retryAt(original) - now());
-  const retry = await send(env, run.request, labels.retry);
+  const retry = await send(env, run, run.request, labels.retry);
   await finishRun(env, run);
   return { run, original, retry, retryAfterMs: Math.round(retry.startedAt - (name === 'A' ? original.startedAt : original.endedAt!)) };
 }

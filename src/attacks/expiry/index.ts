@@ -1,7 +1,7 @@
 // expiry: retries shortly before the declared ttl (must replay) and after it
 // (must follow expect.afterExpiry).
 import { renderOperation } from '../../scenario/render.js';
-import { marginProblem, parseMargin, type Margin } from '../../scenario/duration.js';
+import { checkMargin, parseMargin, type Margin } from '../../scenario/duration.js';
 import { defineAttack, type Run } from '../contract.js';
 import { planned, preview } from '../preview.js';
 import type { Exchange } from '../../model/http.js';
@@ -74,11 +74,7 @@ export const expiry = defineAttack({
   },
   defaults: DEFAULTS,
   normalize: (raw): ExpiryConfig => ({ margin: raw.margin === undefined ? { ...DEFAULTS.margin } : parseMargin(String(raw.margin)) }),
-  check(raw, at) {
-    if (typeof raw.margin !== 'string' && typeof raw.margin !== 'number') return;
-    const problem = marginProblem(raw.margin);
-    if (problem) at.error(['margin'], problem, 'value');
-  },
+  check: checkMargin,
   // An expiry attack without a ttl is not a scenario error: it is skipped with the reason.
   skip: (scenario) => (scenario.idempotency.ttlMs === undefined ? 'declare `idempotency.ttl` (the retention the API documents)' : undefined),
   preview(scenario, _config, ctx) {

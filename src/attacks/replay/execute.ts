@@ -5,9 +5,9 @@ import { LABELS, type ReplayObservation } from './index.js';
 
 export async function execute(env: AttackEnv): Promise<ReplayObservation> {
   const run = await startRun(env);
-  const original = await send(env, run.request, LABELS.original);
+  const original = await send(env, run, run.request, LABELS.original);
   requireSuccess(env, original);
-  const retry = await send(env, run.request, LABELS.retry);
+  const retry = await send(env, run, run.request, LABELS.retry);
   await finishRun(env, run);
   return { attack: 'replay', run, original, retry };
 }

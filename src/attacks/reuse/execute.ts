@@ -7,9 +7,9 @@ import { reuseRequests } from './payload.js';
 export async function execute(env: AttackEnv, config: ReuseConfig): Promise<ReuseObservation> {
   const run = await startRun(env);
   const requests = reuseRequests(env.scenario, config, run.ctx);
-  const original = await send(env, requests.original, LABELS.original);
+  const original = await send(env, run, requests.original, LABELS.original);
   requireSuccess(env, original);
-  const changed = await send(env, requests.changed, LABELS.changed);
+  const changed = await send(env, run, requests.changed, LABELS.changed);
   await finishRun(env, run);
   return { attack: 'reuse', run, original, changed };
 }
