@@ -1,7 +1,7 @@
 // From a path in the parsed value (`['attacks', 'concurrent', 'requests']`) back
 // to where it is written in the YAML source.
 import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
-import type { Alias, Document, Node, Pair, YAMLMap } from 'yaml';
+import type { Alias, Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 
 export type Segment = string | number;
 
@@ -47,11 +47,18 @@ export class Locator {
   /** Where each line starts: lines end at '\n' (a '\r' before it is not shown), as yaml and formatMessage count them. */
   private readonly starts: number[] = [0];
 
+  private readonly text: string;
+
+  constructor(doc: Document, text: string);
+  /** The older form: the LineCounter is not read, lines are counted from the text (yaml's disagreed on '\r\r\n'). */
+  constructor(doc: Document, lines: LineCounter, text: string);
   constructor(
     private readonly doc: Document,
-    private readonly text: string,
+    linesOrText: LineCounter | string,
+    text?: string,
   ) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    this.text = typeof linesOrText === 'string' ? linesOrText : text!;
+    for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
 
   /** Where the value at the path is written; its key when the value is empty or spans lines. */
