@@ -63,11 +63,13 @@ export async function probeCommand(url: string, flags: ProbeFlags, argv: string[
       s.pos = { file: where, line: 0, col: 0 };
       s.attackLines = {};
     }
+    const plans = planAll(scenarios, planOptions(flags, only));
+    // Flags first: a bad one is the whole answer, without the note.
+    const transport = await transportOptions(flags);
     if (!flags.count) {
       process.stderr.write(`note: no --count oracle given, so verdicts are response-only: ${RESPONSE_ONLY_MISSES}\n`);
     }
-    const plans = planAll(scenarios, planOptions(flags, only));
-    return await runOrPreview(plans, scope, await transportOptions(flags), flags, redact);
+    return await runOrPreview(plans, scope, transport, flags, redact);
   } catch (err) {
     return reportSetupError(err);
   }

@@ -46,9 +46,11 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
       }
     }
     const plans = planAll(selected, planOptions(flags, only));
+    // Flags first: a bad one is the whole answer, without the note.
+    const transport = await transportOptions(flags);
     const note = responseOnlyNote(plans);
     if (note) process.stderr.write(note);
-    return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(selected, scope));
+    return await runOrPreview(plans, scope, transport, flags, redactorForScenarios(selected, scope));
   } catch (err) {
     return reportSetupError(err);
   }

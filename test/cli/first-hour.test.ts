@@ -91,7 +91,7 @@ test('probe findings are located by the command line (redacted), in every report
     const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
     assert.equal(errors.length, 1, r.stdout);
     assert.ok(errors[0]!.startsWith(`::error title=idemchaos probe http%3A//127.0.0.1%3A${server.port}/orders -H 'Authorization%3A ***'`), errors[0]);
-    assert.match(errors[0]!, / \/ reuse::mismatch-accepted: /);
+    assert.match(errors[0]!, / \/ reuse%3A mismatch-accepted \(major\)::mismatch-accepted: /);
     assert.doesNotMatch(errors[0]!, /file=/);
   });
 });

@@ -70,7 +70,9 @@ for (const { mode } of DEMO_MODES) {
       assert.deepEqual(ours, bundled);
     }
     if (mode === 'correct') assert.deepEqual(ours, { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' });
-    else assert.ok(Object.values(ours).some((v) => Array.isArray(v)), `${mode}: no finding (${JSON.stringify(ours)})`);
+    // The modes issue 8 added are found by the attacks that need tenants, operations or an
+    // invalid payload, which a generated file leaves commented: here, the main four find nothing in either.
+    else if (Object.values(bundled).some((v) => Array.isArray(v))) assert.ok(Object.values(ours).some((v) => Array.isArray(v)), `${mode}: no finding (${JSON.stringify(ours)})`);
   });
 
   test(`demo ${mode}: the generated scenario's expiry attack, with the retention the description states`, async () => {
