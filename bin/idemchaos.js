@@ -7,5 +7,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  await import('../dist/src/cli/main.js');
+  const main = new URL('../dist/src/cli/main.js', import.meta.url);
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(main)) {
+    // A clone linked with `npm link` before (or without) `npm run build`.
+    const { fileURLToPath } = await import('node:url');
+    process.stderr.write(`idemchaos: not built: run  npm ci && npm run build  in ${fileURLToPath(new URL('..', import.meta.url))}\n`);
+    process.exit(2);
+  }
+  await import(main.href);
 }

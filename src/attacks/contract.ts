@@ -61,6 +61,14 @@ export interface AttackEnv {
   captures?: Record<string, string>;
   /** Called with every exchange the attack made (oracle reads aside), so reporters can count and `--verbose` can show them. */
   record(...exchanges: Exchange[]): void;
+  /** Called before the attack sleeps until `untilMs` (epoch ms) for `what`, so a long wait is not silence. */
+  waiting?(what: string, untilMs: number): void;
+  /**
+   * Aborted when the run is interrupted. The client, the transport options
+   * and the oracle carry it already; an attack passes it to its own waits
+   * (`sleep(ms, env.signal)`), which then end with Interrupted.
+   */
+  signal?: AbortSignal;
 }
 
 /** One key, one `run.id`, one rendered operation, and the oracle around it. */
@@ -80,6 +88,24 @@ export interface PreviewContext {
   readsPerRun: number;
   /** Reads of one settle, without the read before (mid-body cuts settle twice). */
   settleReads: number;
+  /**
+   * The oracle as one attack run reads it `times` times, rendered with that
+   * run's own run id (an HTTP request, or the command line of a command
+   * oracle); none without an oracle.
+   */
+  reads(run: RenderContext, times: number, label: string): PlannedRead[];
+}
+
+/** Oracle reads of one attack run (or the warming requests before a burst), as they will be made. */
+export interface PlannedRead {
+  /** Which run, and when: "before and after the run", "burst 2/3: warm-up". */
+  label: string;
+  /** An HTTP oracle's request (or a warming request): sent over HTTP, so the budget counts it. */
+  request?: HttpRequest;
+  /** A command oracle's command line: run locally by `sh -c`, it sends nothing over HTTP. */
+  command?: string;
+  /** How many times at the least (settling polls more while the count moves). */
+  times: number;
 }
 
 export interface PlannedRequest {
@@ -93,8 +119,8 @@ export interface PlannedRequest {
 
 export interface Preview {
   requests: PlannedRequest[];
-  /** Oracle reads at the least (settling may poll more when the count moves). */
-  oracleReads: number;
+  /** Every oracle read (and warming request), per attack run, at the least. */
+  reads: PlannedRead[];
   /** Side effects on an API that handles keys correctly, and at most on one that ignores them. */
   effects: { correct: number; atMost: number };
 }

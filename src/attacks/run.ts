@@ -71,7 +71,9 @@ export async function sendThroughInFlight(
     if (!statusIn(env.scenario.expect.inFlight, exchange.response!.status)) return { attempts, stuck: false };
     const left = deadline - now();
     if (left <= 0) return { attempts, stuck: true };
-    await sleep(Math.min(retryAfterMs(exchange), left));
+    const wait = Math.min(retryAfterMs(exchange), left);
+    env.waiting?.(`${label(attempt + 1)} after an in-flight answer (Retry-After)`, Date.now() + wait);
+    await sleep(wait, env.signal);
   }
 }
 

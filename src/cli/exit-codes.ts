@@ -10,6 +10,10 @@ export const EXIT = {
   couldNotTest: 3,
   /** A report could not be written during the run. Wins over ok and couldNotTest, not over findings. */
   reporterFailed: 4,
+  /** The run was interrupted by SIGINT (128 + 2, as a shell reports it); the reports were still written. Wins over all. */
+  interrupted: 130,
+  /** The run was interrupted by SIGTERM (128 + 15). Wins over all. */
+  terminated: 143,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -23,6 +27,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  a report (--report-json, -junit, -markdown, -html) could not be written
      during the run (wins over 0 and 3); a report path that cannot be written
      at all is found before anything is sent, and is a usage error (2)
+  130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM. What was in flight was
+       stopped, teardown ran and every report was still written, the attacks
+       that had not finished marked "interrupted"; a second signal exits at once
   The demo command exits 0 whenever the demo itself ran, whatever it found.`;
 
 /** Which command takes which flag: the same table stands in the README. */
@@ -31,6 +38,7 @@ export const FLAGS_HELP = `Flags by command:                                 run
   --var, --secret <NAME=VALUE>, --env-file <file>  x    x       x
   --preset <name>                                  x    x       x
   --attack, --engine, --requests, --timeout        x    x
+  --max-response-size <size>                       x    x
   --insecure, --ca <file>                          x    x
   --list, --dry-run, --max-requests, --shard       x    x
   --verbose                                        x    x

@@ -55,7 +55,7 @@ function buildProgram(): Command {
     .option('--max-key-length <n>', 'the longest key the API accepts, or none (default 255)')
     .option('--invalid <json>', 'JSON fields that make the request invalid, merged into --json (enables error-retry)');
   commonRunOptions(probe)
-    .addHelpText('after', `\nExample:\n  npx idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
+    .addHelpText('after', `\nExample:\n  idemchaos probe http://localhost:3000/orders --json '{"sku":"a","ref":"{{ run.id }}"}' \\\n    --count '/orders?ref={{ run.id }}' --count-select '$.count'\n\n${EXIT_CODES_HELP}`)
     .action(async (url: string, opts) => {
       const { probeCommand } = await import('./probe-command.js');
       process.exitCode = await probeCommand(url, opts);
@@ -180,9 +180,11 @@ function commonRunOptions(cmd: Command): Command {
     .option('--attack <ids>', `run only these attacks, comma-separated: ${schemaAttackIds().join(',')}`)
     .option('--engine <name>', 'how concurrent bursts are sent: auto (h2 when an https target offers it, else h1), h1, h2, naive')
     .option('--requests <n>', 'duplicates per concurrent burst, 1 to 1000 (default 20)')
+    .option('--repeat <n>', 'run each attack n times (1 to 1000) and report the rate, for races that show only sometimes')
     .option('--report-json <file>', 'write the JSON report to this file');
   reportOptions(cmd)
     .addOption(new Option('--timeout <duration>', 'bound for each request').default('10s'))
+    .addOption(new Option('--max-response-size <size>', 'largest response body accepted, e.g. 512KiB; a larger one is "could not test"').default('16MiB'))
     .option('--insecure', 'accept any TLS certificate (self-signed staging)')
     .option('--ca <file>', 'trust this CA certificate (PEM) in addition to the system ones')
     .option('--list', 'name the scenarios and attacks a run would execute, then exit')

@@ -1,4 +1,5 @@
 // Flags shared by `run` and `probe`, parsed into what the steps need.
+import { constants as bufferConstants } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../scenario/duration.js';
 import { ATTACK_IDS, type AttackId } from '../attacks/index.js';
@@ -26,6 +27,8 @@ export interface CommonFlags {
   attack?: string;
   reportJson?: string;
   timeout: string;
+  /** `--max-response-size`: a size such as 16MiB (the default), 512KiB or 1048576. */
+  maxResponseSize: string;
   insecure?: boolean;
   ca?: string;
   list?: boolean;
@@ -34,6 +37,7 @@ export interface CommonFlags {
   shard?: string;
   engine?: string;
   requests?: string;
+  repeat?: string;
   reportJunit?: string;
   reportMarkdown?: string;
   reportHtml?: string;
@@ -85,8 +89,38 @@ export function durationFlag(value: string, flag: string): number {
   return ms;
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/**
+ * A size in bytes: a whole number of bytes (`1048576`), or a number with B,
+ * KiB, MiB or GiB (`512KiB`, `1.5MiB`, `16 MiB`; case does not matter) that
+ * comes to whole bytes. Decimal units (KB, MB) are refused with a hint rather
+ * than guessed at. At least 1 byte, at most what one Node buffer holds.
+ */
+export function sizeFlag(value: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
+  const usage = `${flag} expects a size such as 16MiB, 512KiB or 1048576 (bytes), got '${value}'`;
+  if (!m) throw new FlagError(usage);
+  const unit = m[2]!.toLowerCase();
+  const factor = unit === '' ? 1 : SIZE_UNITS[unit];
+  if (factor === undefined) {
+    const hint = /^[kmg]b?$/.test(unit) ? `: use ${unit[0]!.toUpperCase()}iB (sizes are binary, 1 KiB = 1024 bytes)` : ' (units: B, KiB, MiB, GiB)';
+    throw new FlagError(`${flag}: unknown unit '${m[2]}' in '${value}'${hint}`);
+  }
+  const bytes = Number(m[1]) * factor;
+  if (!Number.isInteger(bytes)) throw new FlagError(`${flag}: '${value}' is not a whole number of bytes`);
+  if (bytes < 1) throw new FlagError(`${flag} must be at least 1 byte`);
+  if (bytes > bufferConstants.MAX_LENGTH) {
+    throw new FlagError(`${flag}: '${value}' is more than one response body can be held in memory (${bufferConstants.MAX_LENGTH} bytes)`);
+  }
+  return bytes;
+}
+
 export async function transportOptions(flags: CommonFlags): Promise<TransportOptions> {
-  const options: TransportOptions = { timeoutMs: durationFlag(flags.timeout, '--timeout') };
+  const options: TransportOptions = {
+    timeoutMs: durationFlag(flags.timeout, '--timeout'),
+    maxResponseBytes: sizeFlag(flags.maxResponseSize, '--max-response-size'),
+  };
   if (flags.insecure) options.insecure = true;
   if (flags.ca) {
     try {

@@ -8,8 +8,10 @@ import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { presetForFlag } from '../scenario/presets.js';
 import { parseAttackList, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
-import { planAll, planOptions, runOrPreview } from './run-command.js';
+import { planAll, planOptions, RESPONSE_ONLY_MISSES, runOrPreview } from './run-command.js';
 import { redactorForScenarios } from '../secrets/scenarios.js';
+import type { Redactor } from '../secrets/redactor.js';
+import { shellQuote } from './shell.js';
 
 export interface ProbeFlags extends CommonFlags {
   method: string;
@@ -35,7 +37,10 @@ export interface ProbeFlags extends CommonFlags {
 
 const SOURCE = '(probe flags)';
 
-export async function probeCommand(url: string, flags: ProbeFlags): Promise<number> {
+/** A probe's place in reports: its command line, cut at an argument past this length. */
+const COMMAND_LINE_MAX = 300;
+
+export async function probeCommand(url: string, flags: ProbeFlags, argv: string[] = process.argv.slice(2)): Promise<number> {
   try {
     const scope = scopeFrom(flags);
     if (flags.preset) presetForFlag(flags.preset); // an unknown name is a usage error, as in run
@@ -50,14 +55,60 @@ export async function probeCommand(url: string, flags: ProbeFlags): Promise<numb
     if (loaded.errors.length > 0) throw new FlagError(flagMessages(loaded.errors, text));
     const only = parseAttackList(flags.attack);
     const { scenarios } = loaded;
+    const redact = redactorForScenarios(scenarios, scope);
+    // Reports locate a probe's findings by the command that made them (line 0: not a line of any file).
+    const where = commandLine(argv, redact);
+    for (const s of scenarios) {
+      s.file = where;
+      s.pos = { file: where, line: 0, col: 0 };
+      s.attackLines = {};
+    }
     if (!flags.count) {
-      process.stderr.write('note: no --count oracle given, so verdicts are response-only: duplicates hidden behind identical responses cannot be seen\n');
+      process.stderr.write(`note: no --count oracle given, so verdicts are response-only: ${RESPONSE_ONLY_MISSES}\n`);
     }
     const plans = planAll(scenarios, planOptions(flags, only));
-    return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(scenarios, scope));
+    return await runOrPreview(plans, scope, await transportOptions(flags), flags, redact);
   } catch (err) {
     return reportSetupError(err);
   }
+}
+
+/**
+ * `idemchaos probe …` as typed, shell-quoted and redacted: declared secret
+ * values and credential-like URL parts anywhere, the values of `--secret`,
+ * and credential headers given with `-H` (e.g. Authorization) show as ***.
+ * Long command lines are cut at an argument boundary.
+ */
+export function commandLine(argv: string[], redact: Redactor): string {
+  const shown: string[] = [];
+  let pending: 'header' | 'secret' | undefined;
+  for (const arg of argv) {
+    let text = arg;
+    if (pending === 'header') text = maskHeader(arg, redact);
+    else if (pending === 'secret') text = maskSecret(arg);
+    else if (arg.startsWith('--header=')) text = `--header=${maskHeader(arg.slice('--header='.length), redact)}`;
+    else if (arg.startsWith('-H') && arg.length > 2 && !arg.startsWith('--')) text = `-H${maskHeader(arg.slice(2), redact)}`;
+    else if (arg.startsWith('--secret=')) text = `--secret=${maskSecret(arg.slice('--secret='.length))}`;
+    pending = arg === '-H' || arg === '--header' ? 'header' : arg === '--secret' ? 'secret' : undefined;
+    shown.push(shellQuote(redact.text(text)));
+  }
+  let out = 'idemchaos';
+  for (const [i, part] of shown.entries()) {
+    // The command and the URL always; further arguments while they fit.
+    if (i >= 2 && out.length + 1 + part.length > COMMAND_LINE_MAX) return `${out} …`;
+    out += ` ${part}`;
+  }
+  return out;
+}
+
+function maskHeader(line: string, redact: Redactor): string {
+  const colon = line.indexOf(':');
+  return colon > 0 && redact.isSecretHeader(line.slice(0, colon).trim()) ? `${line.slice(0, colon)}: ***` : line;
+}
+
+function maskSecret(pair: string): string {
+  const eq = pair.indexOf('=');
+  return eq < 0 ? pair : `${pair.slice(0, eq)}=***`;
 }
 
 /** The scenario document the flags describe. */

@@ -15,6 +15,7 @@ import type { RunResult } from '../model/results.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { toolInfo } from './version.js';
 import { FlagError } from './errors.js';
+import { durationFlag } from './options.js';
 import { EXIT } from './exit-codes.js';
 
 export interface ReportFlags {
@@ -44,8 +45,16 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
   // On GitHub a response body printed as evidence could hold a `::` line that
   // the runner would obey; the terminal fences evidence off with stop-commands.
   const fence = github ? randomUUID() : undefined;
+  const every = waitLineEvery(process.env['IDEMCHAOS_PROGRESS_INTERVAL']);
   const reporters: Reporter[] = [
-    new TerminalReporter({ out, color, live: Boolean(out.isTTY) && !process.env['CI'], verbosity, ...(fence ? { stopCommandsToken: fence } : {}) }),
+    new TerminalReporter({
+      out,
+      color,
+      live: Boolean(out.isTTY) && !process.env['CI'],
+      verbosity,
+      ...(fence ? { stopCommandsToken: fence } : {}),
+      ...(every !== undefined ? { waitLineEveryMs: every } : {}),
+    }),
   ];
   for (const { key, name, render } of REPORT_FILES) {
     const file = flags[key];
@@ -66,6 +75,12 @@ export function reportersFor(flags: ReportFlags, redact: Redactor): ReporterMult
   };
   // The one place events are redacted: every reporter above gets redacted copies.
   return new ReporterMultiplexer(reporters, onFailure, { redact });
+}
+
+/** IDEMCHAOS_PROGRESS_INTERVAL (a duration, e.g. 5m or 500ms): how often a long wait is reported without a live line. */
+function waitLineEvery(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  return durationFlag(value, 'IDEMCHAOS_PROGRESS_INTERVAL');
 }
 
 /**

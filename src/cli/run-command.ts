@@ -13,10 +13,12 @@ import type { TransportOptions } from '../model/http.js';
 import type { RunResult } from '../model/results.js';
 import { runPlans } from '../run/pipeline.js';
 import { EXIT } from './exit-codes.js';
+import { location } from '../model/text.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { dryRunText, listText } from './preview.js';
 import { checkReportPaths, exitAfterReporters, reportersFor } from './reporters.js';
+import { interruptOnSignals } from './interrupt.js';
 
 export interface RunFlags extends CommonFlags {
   /** Repeatable: several instances of one deployment. */
@@ -44,17 +46,40 @@ export async function runCommand(paths: string[], flags: RunFlags): Promise<numb
       }
     }
     const plans = planAll(selected, planOptions(flags, only));
+    const note = responseOnlyNote(plans);
+    if (note) process.stderr.write(note);
     return await runOrPreview(plans, scope, await transportOptions(flags), flags, redactorForScenarios(selected, scope));
   } catch (err) {
     return reportSetupError(err);
   }
 }
 
-/** `--attack`, `--engine` and `--requests`: the flags win over the scenarios. */
+/** What response-only verdicts cannot see; `probe` without `--count` says the same. */
+export const RESPONSE_ONLY_MISSES =
+  'duplicates hidden behind identical responses, an effect lost behind a success answer, and an effect of a request cut mid-body cannot be seen';
+
+/**
+ * One note for the whole run, naming the scenarios without an oracle whose
+ * attacks will run; undefined when every such scenario has one.
+ */
+export function responseOnlyNote(plans: ScenarioPlan[]): string | undefined {
+  const blind = plans.filter((p) => p.responseOnly && p.attacks.some((a) => !a.skip)).map((p) => p.scenario);
+  if (blind.length === 0) return undefined;
+  const shown = blind.slice(0, 3).map((s) => `'${s.name}' (${location(s.file, s.pos.line)})`);
+  const more = blind.length > 3 ? ` and ${blind.length - 3} more` : '';
+  const which = plans.length === 1 ? 'the scenario' : blind.length === 1 ? 'scenario' : 'scenarios';
+  const its = blind.length === 1 ? 'its' : 'their';
+  return `note: ${which} ${shown.join(', ')}${more} declare${blind.length === 1 ? 's' : ''} no side-effect oracle (effects.count), so ${its} verdicts are response-only: ${RESPONSE_ONLY_MISSES}
+`;
+}
+
+/** `--attack`, `--engine`, `--requests` and `--repeat`: the flags win over the scenarios. */
 export function planOptions(flags: CommonFlags, only: AttackId[] | undefined): PlanOptions {
   const requests = parsePositiveInt(flags.requests, '--requests');
+  const repeat = parsePositiveInt(flags.repeat, '--repeat');
   return {
     ...(only ? { only } : {}),
+    ...(repeat !== undefined ? { repeat } : {}),
     ...(flags.engine ? { engine: flags.engine as EngineName } : {}),
     ...(requests !== undefined ? { requests } : {}),
   };
@@ -89,8 +114,15 @@ export async function runOrPreview(
   }
   await checkReportPaths(flags);
   const events = reportersFor(flags, redact);
-  const result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value) }, events);
-  return exitAfterReporters(exitCodeOf(result), events);
+  const interruption = interruptOnSignals();
+  let result: RunResult;
+  try {
+    result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value), signal: interruption.signal }, events);
+  } finally {
+    interruption.dispose();
+  }
+  // Interrupted, the run's verdict is incomplete whatever it says: 130 or 143, as a shell would report it.
+  return interruption.exitCode ?? exitAfterReporters(exitCodeOf(result), events);
 }
 
 export function exitCodeOf(result: RunResult): number {

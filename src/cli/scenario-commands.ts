@@ -7,6 +7,9 @@ import { schemaText } from '../scenario/schema.js';
 import { EXIT } from './exit-codes.js';
 import { FlagError, reportSetupError } from './errors.js';
 import { scopeFrom } from './options.js';
+import { commandName, schemaReference } from './invocation.js';
+import { shellQuote } from './shell.js';
+import path from 'node:path';
 
 export function schemaCommand(): number {
   process.stdout.write(schemaText());
@@ -45,12 +48,22 @@ export async function initCommand(
     const needsFrom = [flags.out && '--out', flags.operation && '--operation', flags.allPosts && '--all-posts', flags.preset && '--preset'].filter(Boolean);
     if (needsFrom.length > 0) throw new FlagError(`${needsFrom.join(', ')} ${needsFrom.length === 1 ? 'needs' : 'need'} --from <openapi document>`);
     if (!flags.force && (await exists(target))) throw new FlagError(`${target} exists; pass --force to overwrite it`);
+    // Hints that work from here: how this idemchaos was run, and where its schema is installed.
+    const command = commandName();
+    const run = `${command} run ${shellQuote(target)}`;
+    const schema = schemaReference(path.dirname(path.resolve(target)));
     try {
-      await writeFile(target, STARTER);
+      await writeFile(target, starter(schema, command));
     } catch (err) {
       throw new FlagError(`cannot write ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    process.stdout.write(`wrote ${target}: edit the target, request and oracle, then run  npx idemchaos run ${target}\n`);
+    process.stdout.write(`wrote ${target}: edit the target, request and oracle, then run  ${run}\n`);
+    if (!schema.portable) {
+      process.stdout.write(
+        `its $schema line points at ${schema.ref} (this machine's idemchaos); for a file you share, write the schema beside it:\n` +
+          `  ${command} schema > idemchaos.schema.json   # and point $schema at ./idemchaos.schema.json\n`,
+      );
+    }
     return EXIT.ok;
   } catch (err) {
     return reportSetupError(err);
@@ -66,10 +79,15 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-const STARTER = `# yaml-language-server: $schema=./node_modules/idemchaos/schema/scenario.schema.json
-# An idemchaos scenario: one non-idempotent operation of your API, and how to
-# count its side effects. Run it with:  npx idemchaos run idemchaos.yaml
-name: create order
+/** The starter scenario, its $schema line and run hint made for this install. */
+function starter(schema: { ref: string; portable: boolean }, command: string): string {
+  const share = schema.portable
+    ? ''
+    : `# (a path on this machine; to share this file: ${command} schema > idemchaos.schema.json,\n#  then $schema=./idemchaos.schema.json)\n`;
+  return `# yaml-language-server: $schema=${schema.ref}\n${share}# An idemchaos scenario: one non-idempotent operation of your API, and how to\n# count its side effects. Run it with:  ${command} run <this file>\n${STARTER_BODY}`;
+}
+
+const STARTER_BODY = `name: create order
 # Base URL; {{ env.X }} reads the environment, --target overrides it.
 target: "{{ env.BASE_URL }}"
 

@@ -7,7 +7,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { lastByteBurst } from './h1/index.js';
 import { singlePacketBurst } from './h2/index.js';
-import { timerDelay } from './http/errors.js';
+import { timerDelay, whenAborted } from './http/errors.js';
+import { INTERRUPTED } from '../model/errors.js';
 import { HttpClient } from './http/client.js';
 import type { BurstResult } from './transport/burst.js';
 import { burstLabel } from './transport/exchange.js';
@@ -140,7 +141,7 @@ export async function resolveEngine(name: EngineName, url: string, transport: Tr
   if (target.protocol !== 'https:') {
     return { ...h1Engine(), note: 'auto: h1 for a plain http target (name the h2 engine to use h2c with prior knowledge)' };
   }
-  const probe = await probeAlpn(target, transport.timeoutMs);
+  const probe = await probeAlpn(target, transport.timeoutMs, transport.signal);
   if (probe.protocol === 'h2') return { ...h2Engine(), note: `auto: h2 (${probe.where} offers HTTP/2 by ALPN)` };
   const why = probe.error ? `the ALPN probe failed: ${probe.error}` : `${probe.where} ${probe.protocol ? `chose ${probe.protocol}` : 'chose no protocol'} by ALPN`;
   return { ...h1Engine(), note: `auto: h1 (${why})` };
@@ -158,9 +159,10 @@ export interface AlpnProbe {
  * One TLS handshake offering h2 and http/1.1, to learn which the server
  * picks; nothing is sent over it and it is closed at once. It only chooses an
  * engine, so the certificate is not checked here: the burst itself checks it
- * (and a bad one makes the attack "could not test" there).
+ * (and a bad one makes the attack "could not test" there). An aborted signal
+ * ends it at once.
  */
-export function probeAlpn(url: URL, timeoutMs: number): Promise<AlpnProbe> {
+export function probeAlpn(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<AlpnProbe> {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port === '' ? 443 : Number(url.port);
   const where = `${url.hostname}:${port}`;
@@ -169,14 +171,18 @@ export function probeAlpn(url: URL, timeoutMs: number): Promise<AlpnProbe> {
     if (!net.isIP(host)) options.servername = host;
     let settled = false;
     let socket: tls.TLSSocket | undefined;
+    let stopListening: (() => void) | undefined;
     const finish = (result: AlpnProbe): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopListening?.();
       socket?.destroy();
       resolve(result);
     };
     const timer = setTimeout(() => finish({ where, error: `no TLS handshake within ${timeoutMs} ms` }), timerDelay(timeoutMs));
+    stopListening = whenAborted(signal, () => finish({ where, error: INTERRUPTED }));
+    if (settled) return;
     try {
       socket = tls.connect(options);
     } catch (err) {

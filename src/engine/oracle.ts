@@ -5,9 +5,12 @@
 import { spawn } from 'node:child_process';
 import { JSONPath } from 'jsonpath-plus';
 import type { Scenario } from '../scenario/types.js';
+import { formatDuration } from '../scenario/duration.js';
 import { inheritedHeaders, renderCommand, renderRequest, type RenderContext } from '../scenario/render.js';
 import type { HttpClient } from './http/client.js';
+import { timerDelay } from './http/errors.js';
 import { now, type Exchange } from '../model/http.js';
+import { Interrupted } from '../model/errors.js';
 
 export interface OracleReading {
   count: number;
@@ -37,24 +40,38 @@ export class OracleError extends Error {
 
 const POLL_MS = 50;
 const SETTLE_BOUND_MS = 10_000;
+/** stdout a command oracle may print: a count is short; past this it is killed. */
+const MAX_COMMAND_STDOUT = 64 * 1024;
+/** The end of its stderr kept, for the message when it fails. */
+const KEPT_COMMAND_STDERR = 64 * 1024;
 
 /** Reads one settle makes at the least: the first, then one per poll until the count held for settleMs. */
 export function settleReads(settleMs: number): number {
   return 1 + Math.ceil(settleMs / POLL_MS);
 }
 
+export interface OracleOptions {
+  /**
+   * Aborted when the run is interrupted: no read starts after it, a command
+   * in flight is killed with its process group, a settle stops polling
+   * (each with Interrupted). HTTP reads stop through the client's own signal.
+   */
+  signal?: AbortSignal;
+}
+
 export class Oracle {
   constructor(
     private readonly scenario: Scenario,
     private readonly client: HttpClient,
-    private readonly timeoutMs: number,
+    private readonly options: OracleOptions = {},
   ) {}
 
-  static for(scenario: Scenario, client: HttpClient, timeoutMs: number): Oracle | undefined {
-    return scenario.effects?.count ? new Oracle(scenario, client, timeoutMs) : undefined;
+  static for(scenario: Scenario, client: HttpClient, options: OracleOptions = {}): Oracle | undefined {
+    return scenario.effects?.count ? new Oracle(scenario, client, options) : undefined;
   }
 
   async read(ctx: RenderContext): Promise<OracleReading> {
+    if (this.options.signal?.aborted) throw new Interrupted();
     const count = this.scenario.effects!.count!;
     if (count.kind === 'command') return this.readCommand(renderCommand(count.command, ctx));
     const req = renderRequest(this.scenario, count.request, ctx, {
@@ -106,7 +123,7 @@ export class Oracle {
     let last = await this.read(ctx);
     for (let same = 0; same < polls; ) {
       if (now() - start >= SETTLE_BOUND_MS) return { ...last, unsettled: true };
-      await sleep(Math.min(POLL_MS, settleMs));
+      await sleep(Math.min(POLL_MS, settleMs), this.options.signal);
       const next = await this.read(ctx);
       same = next.count === last.count ? same + 1 : 0;
       last = next;
@@ -114,20 +131,81 @@ export class Oracle {
     return last;
   }
 
+  /**
+   * Runs the command with `sh -c` in a process group of its own (a new
+   * session), bounded by effects.timeout: past it, on an interrupted run, or
+   * when it prints more than a count could be, the whole group is killed
+   * (both sides of a pipe, `sleep &`, psql's children), and so is whatever
+   * the shell leaves running when it exits. Its failures name the command as
+   * rendered (the reporters' redactor masks the secrets in it), how it ended
+   * and the end of its stderr.
+   */
   private readCommand(command: string): Promise<OracleReading> {
+    const timeoutMs = this.scenario.effects!.timeoutMs;
+    const signal = this.options.signal;
     return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], timeout: this.timeoutMs });
+      const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       let out = '';
       let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', (e) => reject(new OracleError(`oracle command could not start: ${e.message}`)));
-      child.on('close', (code, signal) => {
-        if (signal) return reject(new OracleError(`oracle command did not finish within ${this.timeoutMs} ms`));
-        if (code !== 0) return reject(new OracleError(`oracle command exited ${code}: ${tailLines(err.trim(), 4096)}`));
+      let errCut = false;
+      let killed: 'timeout' | 'interrupted' | 'output' | undefined;
+      let settled = false;
+      const killGroup = (why?: typeof killed): void => {
+        if (why) killed ??= why;
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // ESRCH: nothing of the group is left.
+        }
+      };
+      const timer = setTimeout(() => killGroup('timeout'), timerDelay(timeoutMs));
+      const onAbort = (): void => killGroup('interrupted');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (error: Error | undefined, reading?: OracleReading): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(reading!);
+      };
+      if (signal?.aborted) onAbort();
+      child.stdout.setEncoding('utf8');
+      child.stderr.setEncoding('utf8');
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.length > MAX_COMMAND_STDOUT) killGroup('output');
+      });
+      child.stderr.on('data', (d: string) => {
+        err += d;
+        if (err.length > 2 * KEPT_COMMAND_STDERR) {
+          // Cut at a line start, as tailLines does, so a secret is never cut in half.
+          const from = err.indexOf('\n', err.length - KEPT_COMMAND_STDERR);
+          err = from < 0 ? '' : err.slice(from + 1);
+          errCut = true;
+        }
+      });
+      child.on('error', (e) => {
+        killGroup();
+        settle(new OracleError(`oracle command \`${command}\` could not start: ${e.message}`));
+      });
+      // What the shell left running in its group goes with it (and with it the pipes it holds open).
+      child.on('exit', () => killGroup());
+      child.on('close', (code, signalName) => {
+        if (killed === 'interrupted') return settle(new Interrupted());
+        const shown = `oracle command \`${command}\``;
+        const tail = err.trim();
+        const stderr = tail ? `; its stderr ends with:\n${errCut && tail.length <= 4096 ? '… ' : ''}${tailLines(tail, 4096)}` : '';
+        if (killed === 'timeout') {
+          return settle(new OracleError(`${shown} did not finish within ${formatDuration(timeoutMs)} (effects.timeout), so it was killed with every process it started${stderr}`));
+        }
+        if (killed === 'output') return settle(new OracleError(`${shown} printed more than ${MAX_COMMAND_STDOUT} characters, not a count, so it was killed${stderr}`));
+        if (signalName) return settle(new OracleError(`${shown} was killed by ${signalName}${stderr}`));
+        if (code !== 0) return settle(new OracleError(`${shown} exited ${code}${stderr}`));
         const text = out.trim();
-        if (!/^\d+$/.test(text)) return reject(new OracleError(`oracle command printed ${JSON.stringify(text.slice(0, 200))}, not a count`));
-        resolve({ count: Number(text), at: now(), output: text });
+        if (!/^\d+$/.test(text)) return settle(new OracleError(`${shown} printed ${JSON.stringify(text.slice(0, 200))}, not a count${stderr}`));
+        settle(undefined, { count: Number(text), at: now(), output: text });
       });
     });
   }
@@ -195,6 +273,22 @@ export function selectId(body: Buffer, path: string): string | undefined {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/**
+ * Waits ms (0 when negative; waits past the timer limit of about 24.8 days
+ * are cut to it). With a signal, an abort ends the wait at once with
+ * Interrupted, and a signal aborted already rejects without waiting.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Interrupted());
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, timerDelay(ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -29,3 +29,13 @@ export class CannotTest extends IdemchaosError {
     super('could-not-test', message);
   }
 }
+
+/** What an interrupted run (SIGINT, SIGTERM) says about the attacks it stopped. */
+export const INTERRUPTED = 'interrupted';
+
+/** The run was interrupted: whatever was in flight stops here, and its attack could not be tested. */
+export class Interrupted extends CannotTest {
+  constructor() {
+    super(INTERRUPTED);
+  }
+}

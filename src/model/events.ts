@@ -6,7 +6,9 @@ import type { AttackResult, RunResult, ScenarioResult } from './results.js';
 
 export interface ScenarioRef {
   name: string;
+  /** The scenario file; for a probe, its command line (redacted). */
   file: string;
+  /** 0 when `file` is not a file (a probe). */
   line: number;
 }
 
@@ -15,6 +17,8 @@ export type RunEvent =
   | { type: 'scenario-begin'; scenario: ScenarioRef; target: string }
   | { type: 'attack-begin'; scenario: ScenarioRef; attack: string }
   | { type: 'attack-progress'; scenario: ScenarioRef; attack: string; requestsSent: number }
+  /** An attack sleeps until `until` (epoch ms) for `what`, e.g. a retry after the ttl: reporters say so while it lasts. */
+  | { type: 'attack-wait'; scenario: ScenarioRef; attack: string; what: string; until: number }
   /** Every request an attack made, with its response: what `--verbose` prints. */
   | { type: 'exchange'; scenario: ScenarioRef; attack: string; exchange: Exchange }
   | { type: 'attack-end'; scenario: ScenarioRef; result: AttackResult }
@@ -22,6 +26,8 @@ export type RunEvent =
   /** `idemchaos proxy`: one attempt of an operation under audit, when the proxy is done with it. */
   | { type: 'attempt'; operation: number; retry: boolean; attempt: ProxyAttempt }
   | { type: 'warning'; message: string }
+  /** The run was interrupted (by `signal`, when a process signal did it): what is in flight is ending, the reports follow. */
+  | { type: 'interrupted'; signal?: string }
   | { type: 'run-end'; result: RunResult };
 
 /** Where a run sends its events (the reporters' multiplexer, or nothing). */

@@ -28,8 +28,8 @@ export interface Exchange {
   response?: HttpResponse;
   /** Transport failure or deliberate cut; absent when a full response arrived. */
   error?: string;
-  /** Error class, so callers can tell "could not reach" from "cut on purpose". */
-  errorKind?: 'connect' | 'tls' | 'timeout' | 'reset' | 'protocol' | 'cut';
+  /** Error class, so callers can tell "could not reach" from "cut on purpose" (or from a run that was interrupted). */
+  errorKind?: 'connect' | 'tls' | 'timeout' | 'reset' | 'protocol' | 'cut' | 'interrupted';
   /** Which instance of the target it went to (1-based), when the scenario names several. */
   instance?: number;
   startedAt: number;
@@ -52,6 +52,11 @@ export interface TransportOptions {
    * engine's default of 16 MiB (DEFAULT_MAX_RESPONSE_BYTES).
    */
   maxResponseBytes?: number;
+  /**
+   * Aborted when the run is interrupted: nothing new is sent, and whatever is
+   * in flight fails at once ('interrupted') with its sockets closed.
+   */
+  signal?: AbortSignal;
 }
 
 /** Wall-clock epoch ms with the sub-millisecond resolution of performance.now(). */

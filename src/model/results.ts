@@ -116,11 +116,36 @@ export interface AttackResult {
   evidence?: Evidence;
   /** The error was a connection or TLS failure: the target could not be reached. */
   unreachable?: boolean;
+  /**
+   * With `--repeat N` (N > 1): each run of the attack, in order. The verdict
+   * is then fail if any run failed, else error if any could not be tested;
+   * findings, metrics and evidence are those of the runs that showed them.
+   */
+  repeats?: AttackRepeat[];
+}
+
+/** One run of a repeated attack. */
+export interface AttackRepeat {
+  verdict: Verdict;
+  /** The kinds of its findings, in order. */
+  findings: FindingKind[];
+  durationMs: number;
+}
+
+/** "caught in 7 of 10 runs" (and how many could not be tested); undefined when the attack ran once. */
+export function repeatRate(a: Pick<AttackResult, 'repeats'>): string | undefined {
+  const runs = a.repeats;
+  if (!runs || runs.length < 2) return undefined;
+  const caught = runs.filter((r) => r.verdict === 'fail').length;
+  const errored = runs.filter((r) => r.verdict === 'error').length;
+  return `caught in ${caught} of ${runs.length} runs${errored > 0 ? ` (${errored} could not be tested)` : ''}`;
 }
 
 export interface ScenarioResult {
   name: string;
+  /** The scenario file; for a probe, its command line (redacted). */
   file: string;
+  /** 0 when `file` is not a file (a probe). */
   line: number;
   /** The target as rendered (secrets redacted by the reporters). */
   target: string;
@@ -149,6 +174,8 @@ export interface RunResult {
   ok: boolean;
   /** Set for `idemchaos proxy`: its one scenario's attacks are these operations. */
   proxy?: ProxySession;
+  /** The run was interrupted (SIGINT, SIGTERM): attacks that had not finished are errors with the reason "interrupted". */
+  interrupted?: boolean;
 }
 
 /** RunResult.ok: no finding and nothing that could not be tested. */

@@ -15,6 +15,8 @@ export interface ScenarioPlan {
   attacks: AttackPlan[];
   /** No oracle: verdicts rest on the responses alone. */
   responseOnly: boolean;
+  /** `--repeat`: how many times each attack runs (default 1). */
+  repeat?: number;
 }
 
 export class PlanError extends IdemchaosError {
@@ -31,10 +33,18 @@ export interface PlanOptions {
   engine?: EngineName;
   /** `--requests`: requests per `concurrent` burst; wins over the scenario's `attacks.concurrent.requests`. */
   requests?: number;
+  /** `--repeat`: run each attack this many times, for races that show only sometimes. */
+  repeat?: number;
 }
 
+/** The bound on `--repeat`. */
+export const MAX_REPEAT = 1000;
+
 export function planScenario(scenario: Scenario, options: PlanOptions = {}): ScenarioPlan {
-  const { requests, engine } = options;
+  const { requests, engine, repeat } = options;
+  if (repeat !== undefined && !(Number.isInteger(repeat) && repeat >= 1 && repeat <= MAX_REPEAT)) {
+    throw new PlanError(`--repeat must be a whole number from 1 to ${MAX_REPEAT}, got ${repeat}`);
+  }
   if (requests !== undefined && !(Number.isInteger(requests) && requests >= 1 && requests <= MAX_CONCURRENT_REQUESTS)) {
     throw new PlanError(`--requests must be a whole number from 1 to ${MAX_CONCURRENT_REQUESTS}, got ${requests}`);
   }
@@ -54,7 +64,9 @@ export function planScenario(scenario: Scenario, options: PlanOptions = {}): Sce
   });
   if (attacks.length > 0 && attacks.every((a) => a.skip)) {
     const reasons = attacks.map((a) => `${a.id}: ${a.skip}`).join('; ');
-    throw new PlanError(`${scenario.file}:${scenario.pos.line}:${scenario.pos.col}: scenario '${scenario.name}' gives no attack what it needs (${reasons})`);
+    throw new PlanError(`${scenario.pos.line > 0 ? `${scenario.file}:${scenario.pos.line}:${scenario.pos.col}` : scenario.file}: scenario '${scenario.name}' gives no attack what it needs (${reasons})`);
   }
-  return { scenario, attacks, responseOnly: !scenario.effects?.count };
+  const plan: ScenarioPlan = { scenario, attacks, responseOnly: !scenario.effects?.count };
+  if (repeat !== undefined && repeat > 1) plan.repeat = repeat;
+  return plan;
 }

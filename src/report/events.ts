@@ -65,9 +65,12 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
     case 'run-begin':
     case 'attack-begin':
     case 'attack-progress':
+    case 'interrupted':
       return event;
     case 'scenario-begin':
       return { ...event, target: redact.text(event.target) };
+    case 'attack-wait':
+      return { ...event, what: redact.text(event.what) };
     case 'exchange':
       return { ...event, exchange: redact.exchange(event.exchange) };
     case 'attack-end':

@@ -114,7 +114,9 @@ export function readJsonReport(text: string, file: string): RunResult {
   };
   const scenarios = r.array(top.scenarios, 'scenarios').map((sc, i) => readScenario(r, sc, `scenarios[${i}]`));
   // Summary and ok are kept as written (mergeResults recomputes them), so a report reads back unchanged.
-  return { startedAt, durationMs, scenarios, summary, ok };
+  const result: RunResult = { startedAt, durationMs, scenarios, summary, ok };
+  if (top.interrupted !== undefined && r.boolean(top.interrupted, 'interrupted')) result.interrupted = true;
+  return result;
 }
 
 function readScenario(r: Reader, v: unknown, at: string): ScenarioResult {
@@ -154,6 +156,16 @@ function readAttack(r: Reader, v: unknown, at: string): AttackResult {
   if (o.errorEvidence !== undefined) out.errorEvidence = readEvidence(r, o.errorEvidence, `${at}.errorEvidence`);
   if (o.evidence !== undefined) out.evidence = readEvidence(r, o.evidence, `${at}.evidence`);
   if (o.unreachable !== undefined) out.unreachable = r.boolean(o.unreachable, `${at}.unreachable`);
+  if (o.repeats !== undefined) {
+    out.repeats = r.array(o.repeats, `${at}.repeats`).map((v, i) => {
+      const run = r.object(v, `${at}.repeats[${i}]`);
+      return {
+        verdict: r.oneOf(run.verdict, ['pass', 'fail', 'error', 'skip'] as const, `${at}.repeats[${i}].verdict`),
+        findings: r.array(run.findings, `${at}.repeats[${i}].findings`).map((k, j) => r.oneOf(k, FINDING_KINDS, `${at}.repeats[${i}].findings[${j}]`)),
+        durationMs: r.number(run.durationMs, `${at}.repeats[${i}].durationMs`),
+      };
+    });
+  }
   return out;
 }
 
@@ -297,20 +309,23 @@ function readBody(r: Reader, v: unknown, at: string): Buffer {
 
 /**
  * One run made of several (shard reports): scenarios in the given order,
- * durations summed, the earliest start, summary and ok recomputed.
+ * durations summed, the earliest start, summary and ok recomputed;
+ * interrupted when any of them was.
  */
 export function mergeResults(results: RunResult[]): RunResult {
   if (results.length === 0) throw new Error('no reports to merge');
   const scenarios = results.flatMap((r) => r.scenarios);
   const summary = summarize(scenarios);
   const startedAt = results.map((r) => r.startedAt).reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
-  return {
+  const merged: RunResult = {
     startedAt,
     durationMs: results.reduce((sum, r) => sum + r.durationMs, 0),
     scenarios,
     summary,
     ok: runOk(summary),
   };
+  if (results.some((r) => r.interrupted)) merged.interrupted = true;
+  return merged;
 }
 
 function kindOf(v: unknown): string {

@@ -41,12 +41,14 @@ export class GithubReporter implements Reporter {
 
 /** The workflow-command lines for one scenario's results, without newlines. */
 export function githubAnnotations(s: ScenarioResult, workspace: string): string[] {
-  // A proxy session has no scenario file: its annotations carry a title only.
-  const file = s.file ? workspacePath(s.file, workspace) : undefined;
+  // Line 0: not a file (a probe's command line), so no file to pin to; the title names the command.
+  const inFile = s.line > 0;
+  const file = inFile ? workspacePath(s.file, workspace) : undefined;
+  const name = inFile ? s.name : s.file;
   const out: string[] = [];
-  if (s.error) out.push(command('warning', { file, line: s.line, title: s.name }, `could not test: ${s.error}`));
+  if (s.error) out.push(command('warning', { file, line: s.line, title: name }, `could not test: ${s.error}`));
   for (const a of s.attacks) {
-    const props = { file, line: s.attackLines?.[a.attack] ?? s.line, title: `${s.name} / ${a.attack}` };
+    const props = { file, line: s.attackLines?.[a.attack] ?? s.line, title: `${name} / ${a.attack}` };
     for (const f of a.findings) {
       // A critical or major finding fails the check; a minor one is a warning.
       const level = SEVERITY[f.kind] === 'minor' ? 'warning' : 'error';
@@ -64,8 +66,8 @@ export function workspacePath(file: string, workspace: string): string {
 }
 
 function command(kind: 'error' | 'warning', props: { file: string | undefined; line: number; title: string }, message: string): string {
-  const where = props.file !== undefined ? `file=${escapeProperty(props.file)},line=${props.line},` : '';
-  const list = `${where}title=${escapeProperty(props.title)}`;
+  const place = props.file === undefined ? '' : `file=${escapeProperty(props.file)},line=${props.line},`;
+  const list = `${place}title=${escapeProperty(props.title)}`;
   return `::${kind} ${list}::${escapeData(message)}`;
 }
 

@@ -4,11 +4,12 @@
 // of every concurrent burst drawn as inline SVG. No script, no external
 // resource of any kind; everything that came from the run is HTML-escaped.
 import { attackById } from '../attacks/index.js';
-import { SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
+import { repeatRate, SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
 import type { ProxyOperation } from '../model/proxy.js';
 import { evidenceRecord, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import { outline, runSize, usedAttacks, verdictCounts, type Located } from './outline.js';
 import { oracleLine } from './oracle.js';
+import { location } from '../model/text.js';
 import { esc } from './html/escape.js';
 import { CSS, statusClass } from './html/style.js';
 import { icon } from './html/icons.js';
@@ -83,18 +84,20 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
         if (!a) return '<td class="none"></td>';
         const attrs = `class="v-${a.verdict}" data-verdict="${a.verdict}" data-attack="${esc(id)}"`;
         const title = a.reason ? ` title="${esc(a.reason)}"` : '';
+        const rate = repeatRate(a);
+        const runs = rate ? `<div class="rate">${esc(rate)}</div>` : '';
         switch (a.verdict) {
           case 'fail':
-            return `<td ${attrs}>${icon('fail')} <a href="#${findingId.get(a)}">${a.findings.map((f) => esc(f.kind)).join('<br>')}</a></td>`;
+            return `<td ${attrs}>${icon('fail')} <a href="#${findingId.get(a)}">${a.findings.map((f) => esc(f.kind)).join('<br>')}</a>${runs}</td>`;
           case 'error':
-            return `<td ${attrs}${title}>${icon('error')} <a href="#${errorId.get(a)}">could not test</a></td>`;
+            return `<td ${attrs}${title}>${icon('error')} <a href="#${errorId.get(a)}">could not test</a>${runs}</td>`;
           case 'skip':
             return `<td ${attrs}${title}>${icon('skip')} skip</td>`;
           case 'pass':
-            return `<td ${attrs}${title}>${icon('pass')} pass</td>`;
+            return `<td ${attrs}${title}>${icon('pass')} pass${runs}</td>`;
         }
       });
-      const where = `<div class="dim">${esc(s.file)}:${s.line} → ${esc(s.target)}</div>`;
+      const where = `<div class="dim">${esc(location(s.file, s.line))} → ${esc(s.target)}</div>`;
       parts.push(`<tr><th scope="row">${esc(s.name)}${where}</th>${cells.join('')}</tr>`);
     }
     parts.push('</tbody>', '</table>');
@@ -111,7 +114,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
         `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code> <span class="severity">${SEVERITY[f.kind]}</span></h3>`,
         `<p class="message">${esc(f.message)}</p>`,
-        `<p class="where dim">${s.file ? `${esc(`${s.file}:${line}`)} · ` : ''}target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}` +
+        `<p class="where dim">${esc(location(s.file, line))} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}${repeatRate(a) ? ` · ${esc(repeatRate(a)!)}` : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
         ...evidenceHtml(ev),
         '</article>',

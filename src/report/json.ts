@@ -11,6 +11,7 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
     schemaVersion: 1,
     tool,
     ok: result.ok,
+    ...(result.interrupted ? { interrupted: true } : {}),
     startedAt: result.startedAt,
     durationMs: result.durationMs,
     summary: result.summary,
@@ -33,6 +34,8 @@ export function jsonReport(result: RunResult, tool: { name: string; version: str
         // A passing attack's exchanges: what an audit sign-off points at.
         ...(a.evidence ? { evidence: evidenceRecord(a.evidence, JSON_BODY_LIMIT) } : {}),
         ...(a.unreachable ? { unreachable: true } : {}),
+        // --repeat: every run's verdict, so the rate can be recomputed.
+        ...(a.repeats ? { repeats: a.repeats } : {}),
       })),
     })),
     ...(result.proxy ? proxyRecords(result.proxy) : {}),

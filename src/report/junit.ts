@@ -3,9 +3,10 @@
 // "junit-10" schema, which allows `file` on <testsuite> but not on <testcase>,
 // so a testcase's location (file:line) is written into its failure text and
 // its <system-out> instead.
-import { SEVERITY, type AttackResult, type Finding, type RunResult, type ScenarioResult } from '../model/results.js';
+import { repeatRate, SEVERITY, type AttackResult, type Finding, type RunResult, type ScenarioResult } from '../model/results.js';
 import { evidenceRecord, type EvidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
+import { location } from '../model/text.js';
 
 /** Bodies are not shown in JUnit text, only request lines and statuses; this bounds the work. */
 const JUNIT_BODY_LIMIT = 1024;
@@ -53,13 +54,13 @@ function testsuite(s: ScenarioResult, index: number, startedAt: string): { xml: 
 
 function testcase(s: ScenarioResult, a: AttackResult): string {
   const line = s.attackLines?.[a.attack] ?? s.line;
-  // A proxy session has no file: its testcases say where the operation went instead.
-  const where = s.file ? `${s.file}:${line}` : s.target;
+  const where = location(s.file, line);
   const open = `    <testcase name="${attr(a.attack)}" classname="${attr(s.name)}" time="${seconds(a.durationMs)}">`;
   const body: string[] = [];
   switch (a.verdict) {
     case 'fail': {
-      const kinds = a.findings.map((f) => f.kind).join(', ');
+      const rate = repeatRate(a);
+      const kinds = a.findings.map((f) => f.kind).join(', ') + (rate ? ` (${rate})` : '');
       const parts = a.findings.map((f) => findingText(f));
       body.push(`      <failure message="${attr(kinds)}" type="idempotency">${text([...parts, `at ${where}`].join('\n\n'))}</failure>`);
       break;
@@ -80,6 +81,8 @@ function testcase(s: ScenarioResult, a: AttackResult): string {
   }
   const note = [`${where}`];
   if (a.responseOnly && a.verdict !== 'skip') note.push('response-only: no side-effect oracle was declared');
+  const rate = repeatRate(a);
+  if (rate) note.push(`--repeat: ${rate}`);
   if (a.verdict === 'pass' && a.reason) note.push(a.reason);
   body.push(`      <system-out>${text(note.join('\n'))}</system-out>`);
   return [open, ...body, '    </testcase>'].join('\n');

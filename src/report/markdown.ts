@@ -1,9 +1,10 @@
 // A Markdown summary (`--report-markdown`, and the GitHub step summary): the
 // outcome, a scenario × attack table, every finding with its oracle counts
 // and diff, and why anything could not be tested.
-import { SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
+import { repeatRate, SEVERITY, type AttackResult, type RunResult } from '../model/results.js';
 import { evidenceRecord } from './evidence.js';
 import { oracleLine } from './oracle.js';
+import { location } from '../model/text.js';
 import { outline, runSize, usedAttacks, verdictCounts } from './outline.js';
 import type { ProxySession } from '../model/proxy.js';
 import { attemptsCell, keysCell, sessionLine } from './proxy.js';
@@ -46,8 +47,10 @@ export function markdownSummary(result: RunResult): string {
       const line = s.attackLines?.[a.attack] ?? s.line;
       out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\` (${SEVERITY[f.kind]})`, '');
       out.push(paragraph(f.message), '');
-      const facts = s.file ? [`- where: ${code(`${s.file}:${line}`)}`] : [];
+      const facts = [`- where: ${code(location(s.file, line))}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
+      const rate = repeatRate(a);
+      if (rate) facts.push(`- --repeat: ${inline(rate)}`);
       if (ev.oracle) facts.push(`- ${oracleLine(ev.oracle, { text: inline, id: code })}`);
       for (const e of ev.exchanges.slice(0, MD_MAX_EXCHANGES)) {
         const outcome = e.response ? String(e.response.status) : `no response (${inline(e.error ?? 'none')})`;
@@ -89,6 +92,11 @@ function operationsTable(p: ProxySession): string[] {
 }
 
 function verdictCell(a: AttackResult): string {
+  const rate = repeatRate(a);
+  return rate ? `${verdictOnly(a)}<br>${cell(rate)}` : verdictOnly(a);
+}
+
+function verdictOnly(a: AttackResult): string {
   switch (a.verdict) {
     case 'fail':
       return `${VERDICT_EMOJI.fail} ${a.findings.map((f) => cell(f.kind)).join('<br>')}`;

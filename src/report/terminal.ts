@@ -3,13 +3,13 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { describeMetrics } from '../attacks/index.js';
-import { bySeverity, SEVERITY, type AttackResult, type RunResult, type Verdict } from '../model/results.js';
+import { bySeverity, repeatRate, SEVERITY, type AttackResult, type RunResult, type Verdict } from '../model/results.js';
 import { evidenceRecord, exchangeRecord, TERMINAL_BODY_LIMIT, type BodyRecord, type EvidenceRecord, type ExchangeRecord } from './evidence.js';
 import type { Reporter } from './events.js';
 import type { RunEvent } from '../model/events.js';
 import { runSize, usedAttacks, verdictCounts } from './outline.js';
 import { oracleLine } from './oracle.js';
-import { plural } from '../model/text.js';
+import { location, plural } from '../model/text.js';
 import type { ProxySession } from '../model/proxy.js';
 import { attemptOutcome, attemptsCell, keysCell, sessionLine } from './proxy.js';
 
@@ -24,13 +24,28 @@ export interface TerminalOptions {
   verbosity?: 'quiet' | 'normal' | 'verbose';
   /** On GitHub Actions: evidence is wrapped in `::stop-commands::` so the runner obeys nothing in it. */
   stopCommandsToken?: string;
+  /**
+   * Without a live line: while an attack waits at least this long, a line
+   * every this often says what for and until when (default 30 s).
+   */
+  waitLineEveryMs?: number;
+}
+
+/** How often a long wait is reported without a live line, unless told otherwise. */
+export const WAIT_LINE_EVERY_MS = 30_000;
+
+interface Wait {
+  what: string;
+  until: number;
 }
 
 export class TerminalReporter implements Reporter {
   readonly name = 'terminal';
   private readonly c: ChalkInstance;
   private ticker: NodeJS.Timeout | undefined;
-  private current: { label: string; start: number; sent: number } | undefined;
+  private current: { label: string; start: number; sent: number; waits: Wait[] } | undefined;
+  /** Without a live line: the timer that reports a long wait. */
+  private waitTicker: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: TerminalOptions) {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -38,18 +53,27 @@ export class TerminalReporter implements Reporter {
 
   onEvent(event: RunEvent): void {
     const verbosity = this.opts.verbosity ?? 'normal';
-    if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning') return;
+    if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning' && event.type !== 'interrupted') return;
     switch (event.type) {
       case 'scenario-begin':
-        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${event.scenario.file}:${event.scenario.line} → ${event.target}`)}\n`);
+        this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${location(event.scenario.file, event.scenario.line)} → ${event.target}`)}\n`);
         break;
       case 'attack-begin':
-        this.current = { label: event.attack, start: Date.now(), sent: 0 };
+        this.current = { label: event.attack, start: Date.now(), sent: 0, waits: [] };
         if (this.opts.live) {
           this.drawLive();
           this.ticker = setInterval(() => this.drawLive(), 100);
           this.ticker.unref();
+        } else {
+          // Piped or in CI nothing else is printed until the attack ends.
+          this.write(`  ${this.c.cyan('…')} ${event.attack} ${this.c.dim('started')}\n`);
         }
+        break;
+      case 'attack-wait':
+        if (!this.current) break;
+        this.current.waits.push({ what: event.what, until: event.until });
+        if (this.opts.live) this.drawLive();
+        else this.reportWait(event.until);
         break;
       case 'attack-progress':
         if (this.current) this.current.sent = event.requestsSent;
@@ -75,6 +99,10 @@ export class TerminalReporter implements Reporter {
         this.stopLive();
         this.write(`${block(event.message, ' '.repeat('warning: '.length), `${this.c.yellow('warning:')} `).join('\n')}\n`);
         break;
+      case 'interrupted':
+        this.stopLive();
+        this.write(`${this.c.yellow(`interrupted${event.signal ? ` (${event.signal})` : ''}:`)} finishing reports… (stopping what is in flight, running teardown; a second signal exits at once)\n`);
+        break;
       case 'run-end':
         this.stopLive();
         this.write(this.fenced(this.renderSummary(event.result)));
@@ -96,14 +124,50 @@ export class TerminalReporter implements Reporter {
   private drawLive(): void {
     if (!this.current) return;
     const secs = ((Date.now() - this.current.start) / 1000).toFixed(1);
-    this.write(`\r\x1b[2K  ${this.c.cyan('…')} ${this.current.label}  ${this.c.dim(`${secs}s, ${this.current.sent} requests sent`)}`);
+    const wait = this.nextWait();
+    const waiting = wait ? `; waiting for ${firstLine(wait.what)}: ${remaining(wait.until - Date.now())} left` : '';
+    this.write(`\r\x1b[2K  ${this.c.cyan('…')} ${this.current.label}  ${this.c.dim(`${secs}s, ${this.current.sent} requests sent${waiting}`)}`);
+  }
+
+  /** The pending wait that ends first. */
+  private nextWait(): Wait | undefined {
+    const pending = (this.current?.waits ?? []).filter((w) => w.until > Date.now());
+    return pending.sort((a, b) => a.until - b.until)[0];
+  }
+
+  /** Without a live line: a wait of at least the interval is said at once, then every interval while any lasts. */
+  private reportWait(until: number): void {
+    const every = this.opts.waitLineEveryMs ?? WAIT_LINE_EVERY_MS;
+    if (until - Date.now() < every) return;
+    this.writeWait(this.current!.waits[this.current!.waits.length - 1]!);
+    if (this.waitTicker) return;
+    this.waitTicker = setInterval(() => {
+      const wait = this.nextWait();
+      if (wait) this.writeWait(wait);
+      else this.stopWaitLines();
+    }, every);
+    this.waitTicker.unref();
+  }
+
+  private writeWait(wait: Wait): void {
+    const label = this.current?.label ?? '';
+    const when = `${new Date(wait.until).toISOString().replace(/\.\d{3}Z$/, 'Z')} UTC`;
+    this.write(`  ${this.c.cyan('…')} ${label}: waiting for ${firstLine(wait.what)} until ${when} ${this.c.dim(`(${remaining(wait.until - Date.now())} from now)`)}\n`);
+  }
+
+  private stopWaitLines(): void {
+    if (this.waitTicker) clearInterval(this.waitTicker);
+    this.waitTicker = undefined;
   }
 
   private stopLive(forget = true): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     if (this.opts.live && this.current) this.write('\r\x1b[2K');
-    if (forget) this.current = undefined;
+    if (forget) {
+      this.stopWaitLines();
+      this.current = undefined;
+    }
   }
 
   private resumeLive(): void {
@@ -119,7 +183,9 @@ export class TerminalReporter implements Reporter {
     const ro = r.responseOnly && r.verdict !== 'skip' ? this.c.dim(' (response-only)') : '';
     const how = describeMetrics(r);
     const burst = how ? `[${how}]` : '';
-    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
+    const rate = repeatRate(r);
+    const runs = rate ? (r.verdict === 'fail' ? this.c.red(` (${rate})`) : this.c.dim(` (${rate})`)) : '';
+    return `${this.badge(r.verdict)} ${r.attack.padEnd(10)} ${this.c.dim(`${(r.durationMs / 1000).toFixed(1)}s`)}  ${detail}${runs}${ro}${burst ? this.c.dim(` ${burst}`) : ''}`;
   }
 
   private badge(v: Verdict): string {
@@ -157,7 +223,9 @@ export class TerminalReporter implements Reporter {
       .map(({ verdict, n, text }) => (verdict === 'pass' || n > 0 ? style[verdict] : this.c.dim)(text))
       .join(', ');
     if (result.proxy) lines.push('', this.c.dim(sessionLine(result.proxy)));
-    lines.push('', `${runSize(sum, Boolean(result.proxy))}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`, '');
+    lines.push('', `${runSize(sum, Boolean(result.proxy))}: ${counts} ${this.c.dim(`(${(result.durationMs / 1000).toFixed(1)}s)`)}`);
+    if (result.interrupted) lines.push(this.c.yellow('interrupted: the attacks that had not finished could not be tested'));
+    lines.push('');
     return lines.join('\n');
   }
 
@@ -186,8 +254,10 @@ export class TerminalReporter implements Reporter {
         ...used.map((id) => {
           const a = s.attacks.find((x) => x.attack === id);
           if (!a) return '';
-          if (a.verdict === 'fail') return this.c.red.bold(['FAIL', ...a.findings.map((f) => f.kind)].join('\n'));
-          return { pass: this.c.green('pass'), error: this.c.yellow('error'), skip: this.c.dim('skip') }[a.verdict];
+          const rate = repeatRate(a);
+          const runs = rate ? `\n${this.c.dim(rate)}` : '';
+          if (a.verdict === 'fail') return this.c.red.bold(['FAIL', ...a.findings.map((f) => f.kind)].join('\n')) + runs;
+          return { pass: this.c.green('pass'), error: this.c.yellow('error'), skip: this.c.dim('skip') }[a.verdict] + runs;
         }),
       ]);
     }
@@ -255,6 +325,17 @@ function block(text: string, indent: string, first = indent): string[] {
     chars += line.length;
   }
   return out.map((l, i) => `${i === 0 ? first : indent}${l}`);
+}
+
+/** "23h 59m", "4m 05s", "12s": a time left, to the second. */
+export function remaining(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
 }
 
 /** The first line, with " …" when there are more. */

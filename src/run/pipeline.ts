@@ -13,12 +13,21 @@ import { newRun, renderInstances } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { EventSink, ScenarioRef } from '../model/events.js';
+import { repeated } from './repeat.js';
+import { INTERRUPTED } from '../model/errors.js';
+import { announceInterruption, interruptedResult, NOT_STARTED, teardownClient, untilInterrupted, withSignal } from './interrupt.js';
 
 export interface RunnerOptions {
   scope: TemplateScope;
   transport: TransportOptions;
   /** Told every value a setup step captured under a secret name, before anything shows it (the reporters' redactor). */
   onSecret?: (value: string) => void;
+  /**
+   * Aborting it interrupts the run: nothing new starts, what is in flight
+   * ends (sockets closed, command oracles killed) as "interrupted", teardown
+   * still runs (bounded), and the result has `interrupted: true`. See interrupt.ts.
+   */
+  signal?: AbortSignal;
 }
 
 /** For runs whose events nobody watches (the demo's modes, tests). */
@@ -32,7 +41,9 @@ export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, ev
     scenarios: plans.map((p) => ({ ref: refOf(p), attacks: p.attacks.map((a) => a.id) })),
   });
   const scenarios: ScenarioResult[] = [];
-  for (const plan of plans) scenarios.push(await runScenario(plan, options, events));
+  const stopAnnouncing = announceInterruption(options.signal, events);
+  for (const plan of plans) scenarios.push(options.signal?.aborted ? notStarted(plan, options) : await runScenario(plan, options, events));
+  stopAnnouncing();
   const summary = summarize(scenarios);
   const result: RunResult = {
     startedAt: startedAt.toISOString(),
@@ -41,6 +52,7 @@ export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, ev
     summary,
     ok: runOk(summary),
   };
+  if (options.signal?.aborted) result.interrupted = true;
   await events.emit({ type: 'run-end', result });
   return result;
 }
@@ -51,7 +63,7 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
   const instances = renderInstances(scenario, { scope: options.scope, run: newRun() });
   const target = instances[0]!;
   await events.emit({ type: 'scenario-begin', scenario: ref, target });
-  const client = new HttpClient(options.transport);
+  const client = new HttpClient(withSignal(options.transport, options.signal));
   const attacks: AttackResult[] = [];
   let unreachable: string | undefined;
   // Setup and teardown only when some attack runs; teardown also after failures.
@@ -76,15 +88,19 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
       }
     }
     for (const attack of plan.attacks) {
+      if (options.signal?.aborted) {
+        attacks.push(interruptedResult(attack, plan, 0, NOT_STARTED));
+        continue;
+      }
       await events.emit({ type: 'attack-begin', scenario: ref, attack: attack.id });
       const result = setupFailure && !attack.skip
         ? setupErrorResult(attack, plan, setupFailure)
         : unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await runAttack(plan, attack, options, client, instances, captures, (sent, exchanges) => {
+        : await repeated(plan.repeat ?? 1, (before) => runAttack(plan, attack, options, client, instances, captures, (sent, exchanges) => {
             for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
-            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: sent });
-          });
+            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: before + sent });
+          }, (what, until) => void events.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })));
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
       attacks.push(result);
@@ -93,7 +109,12 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
   } finally {
     try {
       if (runnable && scenario.teardown?.length) {
-        for (const message of await runTeardown(steps, captures)) await events.emit({ type: 'warning', message });
+        const teardown = teardownClient(options.transport, options.signal);
+        try {
+          for (const message of await runTeardown({ ...steps, client: teardown.client }, captures)) await events.emit({ type: 'warning', message });
+        } finally {
+          await teardown.dispose();
+        }
       }
     } finally {
       await client.close();
@@ -113,25 +134,31 @@ async function runAttack(
   instances: string[],
   captures: Record<string, string>,
   progress: (sent: number, exchanges: Exchange[]) => void,
+  waiting: (what: string, untilMs: number) => void,
 ): Promise<AttackResult> {
   const base = { attack: attack.id, responseOnly: plan.responseOnly, metrics: {}, findings: [] };
   if (attack.skip) return { ...base, verdict: 'skip', reason: attack.skip, durationMs: 0 };
   const t0 = now();
   let sent = 0;
   const recorded: Exchange[] = [];
+  const { signal } = options;
   const env: AttackEnv = {
     scenario: plan.scenario,
     scope: options.scope,
     client,
-    transport: options.transport,
+    transport: withSignal(options.transport, signal),
     instances,
-    oracle: Oracle.for(plan.scenario, client, options.transport.timeoutMs),
+    oracle: Oracle.for(plan.scenario, client, { signal }),
+    signal,
     captures,
     record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
+    waiting,
   };
   try {
     const module = attackById(attack.id)!;
-    const observation = await module.execute(env, attack.config);
+    const observation = await untilInterrupted(module.execute(env, attack.config), signal);
+    // Cut short, its observation is partial: judged, it could show findings that are not there.
+    if (signal?.aborted) return interruptedResult(attack, plan, now() - t0, INTERRUPTED, { exchanges: [...recorded] });
     const judged = module.judge(observation, { scenario: plan.scenario, baseUrl: instances[0]! });
     const { metrics } = judged;
     const findings = bySeverity(judged.findings);
@@ -139,6 +166,7 @@ async function runAttack(
     const evidence = findings.length > 0 ? {} : { evidence: { exchanges: recorded } };
     return { ...base, verdict: findings.length > 0 ? 'fail' : 'pass', durationMs, metrics: { ...metrics, requestsSent: sent }, findings, ...evidence };
   } catch (err) {
+    if (signal?.aborted) return interruptedResult(attack, plan, now() - t0, INTERRUPTED, { exchanges: [...recorded] });
     if (!(err instanceof CannotTest)) {
       // A bug of ours must not hide the other attacks' verdicts.
       return errorResult(attack, plan, now() - t0, `internal error in idemchaos: ${(err as Error)?.stack ?? String(err)}`);
@@ -166,6 +194,14 @@ function errorResult(attack: AttackPlan, plan: ScenarioPlan, ms: number, reason:
     metrics: {},
     findings: [],
   };
+}
+
+/** A scenario the interrupted run never reached: every attack of it "interrupted before it started", no events. */
+function notStarted(plan: ScenarioPlan, options: RunnerOptions): ScenarioResult {
+  const { scenario } = plan;
+  const target = renderInstances(scenario, { scope: options.scope, run: newRun() })[0]!;
+  const attacks = plan.attacks.map((attack) => interruptedResult(attack, plan, 0, NOT_STARTED));
+  return { name: scenario.name, file: scenario.file, line: scenario.pos.line, target, attacks, attackLines: scenario.attackLines };
 }
 
 function refOf(plan: ScenarioPlan): ScenarioRef {

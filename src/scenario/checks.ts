@@ -56,11 +56,13 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
   }
 
   // Durations.
-  for (const path of [['idempotency', 'ttl'], ['effects', 'settle']]) {
+  for (const path of [['idempotency', 'ttl'], ['effects', 'settle'], ['effects', 'timeout']]) {
     const value = dig(s, path);
     if (typeof value !== 'string' && typeof value !== 'number') continue;
     try {
-      parseDuration(value);
+      const ms = parseDuration(value);
+      // A command killed before it could start would make every attack "could not test".
+      if (path[1] === 'timeout' && ms <= 0) error(loc.value(at(...path)), `effects.timeout must be more than 0`, at(...path));
     } catch (e) {
       error(loc.value(at(...path)), (e as Error).message, at(...path));
     }

@@ -126,6 +126,9 @@ function idempotencyOf(raw: Map_, preset: Preset): Scenario['idempotency'] {
   return out;
 }
 
+/** `effects.timeout` when absent: how long one run of a command oracle may take. */
+export const DEFAULT_ORACLE_TIMEOUT_MS = 10_000;
+
 function effectsOf(raw: Map_): EffectsSpec {
   const count = map(raw.count);
   const effects: EffectsSpec = {
@@ -135,6 +138,7 @@ function effectsOf(raw: Map_): EffectsSpec {
         ? { kind: 'command', command: raw.command }
         : undefined,
     settleMs: raw.settle === undefined ? 300 : parseDuration(raw.settle as string),
+    timeoutMs: raw.timeout === undefined ? DEFAULT_ORACLE_TIMEOUT_MS : parseDuration(raw.timeout as string),
   };
   if (typeof raw.id === 'string') effects.id = raw.id;
   if (typeof raw.ids === 'string') effects.ids = raw.ids;

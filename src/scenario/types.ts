@@ -56,6 +56,8 @@ export interface EffectsSpec {
   /** JSONPath into the oracle response listing the ids of the effects. */
   ids?: string;
   settleMs: number;
+  /** `effects.timeout`: bound for one run of a `command:` oracle, after which its process group is killed (default 10 s). */
+  timeoutMs: number;
 }
 
 export interface ReplayHeader {

@@ -32,7 +32,7 @@ const EXPECTED: Record<string, string> = {
   step: 'a request: a map with path (and method, headers, json, body or capture)',
   scenario: 'a scenario: a map with name, target, request, ...',
   idempotency: 'a map (header, ttl)',
-  effects: 'a map (count or command, id, ids, settle)',
+  effects: 'a map (count or command, id, ids, settle, timeout)',
   countRequest: 'a map with request and select',
   expect: 'a map (success, inFlight, mismatch, afterExpiry, replayHeader, ignore)',
 };

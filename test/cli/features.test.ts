@@ -13,6 +13,7 @@ import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { startDemo, type DemoOptions, type DemoServer } from '../../src/demo/server.js';
 import { BIN, ROOT, cli as rawCli, ordersScenario, tempDir, writeScenario, type CliResult } from '../helpers/harness.js';
@@ -641,7 +642,8 @@ test('init writes a starter validate accepts (and that runs); refuses to overwri
   assert.equal(r.code, 0, show(r));
   const file = path.join(dir, 'idemchaos.yaml');
   const starter = await readFile(file, 'utf8');
-  assert.equal(starter.split('\n')[0], '# yaml-language-server: $schema=./node_modules/idemchaos/schema/scenario.schema.json');
+  // Run from the clone, not from a project's node_modules: the schema is this package's own file.
+  assert.equal(starter.split('\n')[0], `# yaml-language-server: $schema=${realpathSync(path.join(ROOT, 'schema', 'scenario.schema.json'))}`);
 
   const valid = await cli(['validate', file], { env: { BASE_URL: 'http://127.0.0.1:1', TOKEN: 'starter-token' } });
   assert.equal(valid.code, 0, show(valid));

@@ -66,7 +66,7 @@ test('demo per-instance-store on two instances: a retry on the other instance ru
     'missing-key': 'pass',
     'other-operation': 'pass',
     tenant: ['mismatch-accepted'],
-    'expiry-burst': ['duplicate-effect'],
+    'expiry-burst': ['duplicate-effect', 'wrong-replay'],
     'error-retry': 'pass',
   });
   // Every exchange says which instance it went to.

@@ -583,7 +583,7 @@ function scenarioFor(): Scenario {
     file: 's.yaml',
     pos: { file: 's.yaml', line: 1, col: 1 },
     request: { method: 'POST', path: '/orders', headers: {}, json: {} },
-    effects: { count: { kind: 'command', command: 'true' }, id: '$.id', settleMs: 0 },
+    effects: { count: { kind: 'command', command: 'true' }, id: '$.id', settleMs: 0, timeoutMs: 10_000 },
   });
 }
 

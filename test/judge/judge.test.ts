@@ -38,6 +38,7 @@ function scenario(o: ScenarioOptions = {}): Scenario {
       count: o.noOracle ? undefined : { kind: 'command', command: 'echo 1' },
       id: '$.id',
       settleMs: 0,
+      timeoutMs: 10_000,
       ...o.effects,
     };
   }
@@ -455,6 +456,27 @@ describe('concurrent', () => {
     const mark = { 'idempotent-replayed': 'true' };
     assert.deepEqual(kinds(judge(s, TARGET, burst([[201, ORDER], [201, ORDER, mark], [201, ORDER, mark]], { before: 0, after: 1 }))), []);
     const j = judge(s, TARGET, burst([201, 201, 201], { before: 0, after: 1 }));
+    assert.deepEqual(kinds(j), ['wrong-replay']);
+    assert.equal(message(j, 'wrong-replay'), '2 replays lack Idempotent-Replayed: true');
+  });
+
+  it('replayHeader in a check-then-act race: successes the oracle counts as fresh creations are no replays', () => {
+    const s = scenario({ expect: { replayHeader: MARKER } });
+    const mark = { 'idempotent-replayed': 'true' };
+    // Four successes, four side effects: every success created an order; the duplicate effect is the finding alone.
+    const all = judge(s, TARGET, burst([201, 201, 201, 201, 409], { before: 0, after: 4 }));
+    assert.deepEqual(kinds(all), ['duplicate-effect']);
+    // Five successes, two effects: three replays, of which two (four unmarked, less the two creations) lack the marker.
+    const some = judge(s, TARGET, burst([201, 201, 201, 201, [201, ORDER, mark]], { before: 0, after: 2 }));
+    assert.deepEqual(kinds(some), ['duplicate-effect', 'wrong-replay']);
+    assert.equal(
+      message(some, 'wrong-replay'),
+      '2 of the 3 replays (successes beyond the 2 fresh creations the oracle counts) lack Idempotent-Replayed: true',
+    );
+  });
+
+  it('replayHeader without an oracle: one success is the original, the others replays (as ever)', () => {
+    const j = judge(scenario({ expect: { replayHeader: MARKER }, noOracle: true }), TARGET, burst([201, 201, 201]));
     assert.deepEqual(kinds(j), ['wrong-replay']);
     assert.equal(message(j, 'wrong-replay'), '2 replays lack Idempotent-Replayed: true');
   });

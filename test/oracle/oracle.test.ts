@@ -55,7 +55,7 @@ ${extra}`,
   );
   const [scenario] = (await loadScenarios([file], { scope: SCOPE })).scenarios;
   const client = new HttpClient({ timeoutMs: 5000 });
-  const oracle = Oracle.for(scenario!, client, 5000)!;
+  const oracle = Oracle.for(scenario!, client)!;
   const ctx: RenderContext = { scope: SCOPE, run: newRun() };
   return {
     scenario: scenario!,

@@ -22,8 +22,8 @@ function scenario(o: Options = {}): Scenario {
     request: { method: 'POST', path: '/orders', headers: {}, json: { amount: 10, currency: 'EUR' }, ...o.request },
     idempotency: { header: 'Idempotency-Key', ...(o.ttlMs === null ? {} : { ttlMs: o.ttlMs ?? 60_000 }) },
   });
-  if (o.oracle) s.effects = { count: { kind: 'command', command: 'echo 0' }, settleMs: 300 };
-  if (o.idOnly) s.effects = { count: undefined, id: '$.id', settleMs: 300 };
+  if (o.oracle) s.effects = { count: { kind: 'command', command: 'echo 0' }, settleMs: 300, timeoutMs: 10_000 };
+  if (o.idOnly) s.effects = { count: undefined, id: '$.id', settleMs: 300, timeoutMs: 10_000 };
   if (o.attacks) s.attacks = o.attacks;
   return s;
 }

@@ -221,3 +221,23 @@ test('json: a passing attack\'s bodies are cut at 64 KiB like any evidence', asy
   const read = readJsonReport(JSON.stringify(doc), 'pass.json');
   assert.equal(read.scenarios[1]!.attacks[0]!.evidence!.exchanges[0]!.response!.body.length, 70_000);
 });
+
+test('json: an interrupted run says so at the top; read back, and merged with others, it still does', async () => {
+  const interrupted: RunResult = { ...handcraftedResult(), interrupted: true };
+  const text = await writeReport(interrupted);
+  const doc = JSON.parse(text);
+  assert.equal(doc.interrupted, true);
+  assert.deepEqual(Object.keys(doc).slice(0, 4), ['schemaVersion', 'tool', 'ok', 'interrupted'], 'next to ok, where a reader looks first');
+  const read = readJsonReport(text, 'interrupted.json');
+  assert.equal(read.interrupted, true);
+  assert.equal(await writeReport(read), text, 'round-trips');
+
+  // A run that was not interrupted has no such field at all (additions only).
+  const whole = await writeReport(handcraftedResult());
+  assert.equal('interrupted' in JSON.parse(whole), false);
+  assert.equal(readJsonReport(whole, 'whole.json').interrupted, undefined);
+
+  assert.equal(mergeResults([readJsonReport(whole, 'a.json'), read]).interrupted, true);
+  assert.equal(mergeResults([readJsonReport(whole, 'a.json'), readJsonReport(whole, 'b.json')]).interrupted, undefined);
+  assert.throws(() => readJsonReport(text.replace('"interrupted": true', '"interrupted": "yes"'), 'bad.json'), /bad\.json is not an idemchaos JSON report: interrupted: expected true or false, found string "yes"/);
+});

@@ -143,6 +143,15 @@ describe('loadScenarios: semantic errors, positioned', () => {
     ]);
   });
 
+  it('an oracle timeout that is malformed, or 0', async () => {
+    assert.deepEqual(await errorsOf('oracle-timeout.yaml', scenario(['effects: { command: "n {{ run.id }}", timeout: 10 }'])), [
+      "oracle-timeout.yaml:6:48-50 duration '10' has no unit: add a unit, e.g. 10ms or 10s",
+    ]);
+    assert.deepEqual(await errorsOf('oracle-timeout-0.yaml', scenario(['effects: { command: "n {{ run.id }}", timeout: 0s }'])), [
+      'oracle-timeout-0.yaml:6:48-50 effects.timeout must be more than 0',
+    ]);
+  });
+
   it('a bad margin', async () => {
     assert.deepEqual(await errorsOf('margin.yaml', scenario(['idempotency: { ttl: 1s }', 'attacks: { expiry: { margin: 20 } }'])), [
       "margin.yaml:7:30-32 margin '20' has no unit: add one, e.g. 20% or 20ms",

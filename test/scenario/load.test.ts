@@ -74,6 +74,7 @@ describe('loadScenarios: valid files', () => {
         id: '$.id',
         ids: '$.items[*].id',
         settleMs: 1500,
+        timeoutMs: 10_000,
       },
       expect: {
         success: { text: '200, 201', codes: [200, 201], classes: [] },
@@ -137,6 +138,7 @@ describe('loadScenarios: valid files', () => {
         'idempotency: { ttl: 1m }',
         'effects:',
         '  command: "count --ref {{ run.id }}"',
+        '  timeout: 2.5s',
         'expect: { replayHeader: Idempotent-Replayed }',
         'attacks:',
         '  drop:',
@@ -154,7 +156,7 @@ describe('loadScenarios: valid files', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: 'a=1&ref={{ run.id }}',
     });
-    assert.deepEqual(s!.effects, { count: { kind: 'command', command: 'count --ref {{ run.id }}' }, settleMs: 300 });
+    assert.deepEqual(s!.effects, { count: { kind: 'command', command: 'count --ref {{ run.id }}' }, settleMs: 300, timeoutMs: 2500 });
     assert.deepEqual(s!.expect.replayHeader, { name: 'Idempotent-Replayed', value: 'true' });
     assert.deepEqual(s!.attacks, {
       replay: {},
@@ -163,7 +165,7 @@ describe('loadScenarios: valid files', () => {
       expiry: { margin: { fraction: 0.5 } },
       drop: { at: ['after-send', 'mid-body', 'mid-response'] },
     });
-    assert.deepEqual(s!.attackLines, { drop: 9, replay: 10, concurrent: 11, reuse: 12, expiry: 13 });
+    assert.deepEqual(s!.attackLines, { drop: 10, replay: 11, concurrent: 12, reuse: 13, expiry: 14 });
     const bare = (await loadScenarios([await tmp.file('bare-expiry.yaml', 'name: e\ntarget: http://x\nrequest: { path: /p }\nidempotency: { ttl: 1s }\nattacks: { expiry: }\n')], { scope })).scenarios[0]!;
     assert.deepEqual(bare.attacks, { expiry: { margin: { fraction: 0.2 } } });
   });

@@ -40,7 +40,7 @@ describe('rendered requests join the target once', () => {
   const scenario: Scenario = orderScenario({
     target: '{{ env.BASE_URL }}',
     request: { method: 'POST', path: '/orders', headers: {}, json: { ref: '{{ run.id }}' } },
-    effects: { count: { kind: 'request', request: { method: 'GET', path: '/orders?ref={{ run.id }}', headers: {} }, select: '$.count' }, settleMs: 0 },
+    effects: { count: { kind: 'request', request: { method: 'GET', path: '/orders?ref={{ run.id }}', headers: {} }, select: '$.count' }, settleMs: 0, timeoutMs: 10_000 },
     setup: [{ request: { method: 'POST', path: 'login', headers: {}, json: {} }, capture: {}, line: 3 }],
   });
 

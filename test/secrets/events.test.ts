@@ -137,11 +137,13 @@ function everyEvent(secret = SECRET): Record<RunEvent['type'], RunEvent> {
     'scenario-begin': { type: 'scenario-begin', scenario: ref, target: `https://u:p@api.test/?access_token=${secret}` },
     'attack-begin': { type: 'attack-begin', scenario: ref, attack: 'concurrent' },
     'attack-progress': { type: 'attack-progress', scenario: ref, attack: 'concurrent', requestsSent: 3 },
+    'attack-wait': { type: 'attack-wait', scenario: ref, attack: 'expiry', what: `the retry of key ${secret}`, until: 1_764_324_060_000 },
     exchange: { type: 'exchange', scenario: ref, attack: 'concurrent', exchange: exchange('burst 1/3', secret) },
     'attack-end': { type: 'attack-end', scenario: ref, result: attack(secret) },
     'scenario-end': { type: 'scenario-end', scenario: ref, result: scenario(secret) },
     attempt: { type: 'attempt', operation: 1, retry: false, attempt: proxyAttempt(secret) },
     warning: { type: 'warning', message: `teardown failed for ${secret}` },
+    interrupted: { type: 'interrupted', signal: 'SIGINT' },
     'run-end': { type: 'run-end', result: run(secret) },
   };
 }

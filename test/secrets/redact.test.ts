@@ -163,6 +163,7 @@ describe('redactorForScenarios', () => {
       effects: {
         count: { kind: 'request', request: { method: 'GET', path: '/c', headers: { Cookie: '{{ env.COOKIE }}' } }, select: '$.n' },
         settleMs: 0,
+        timeoutMs: 10_000,
       },
       setup: [
         { request: { method: 'POST', path: '/login', headers: { 'X-Api-Key': 'static-api-key' } }, capture: { token: '$.token' }, line: 1 },

@@ -4,10 +4,10 @@ import { renderOperation } from '../../scenario/render.js';
 import { ENGINE_NAMES, type EngineName } from '../../scenario/types.js';
 import type { Exchange } from '../../model/http.js';
 import type { AttackMetrics, TimelinePoint } from '../../model/results.js';
-import { defineAttack, type Run } from '../contract.js';
+import { defineAttack, type PlannedRead, type PlannedRequest, type Run } from '../contract.js';
 import { planned, preview } from '../preview.js';
 import { judge } from './judge.js';
-import { canWarm } from './requests.js';
+import { canWarm, warmingRequest } from './requests.js';
 
 /** The bound the schema puts on `attacks.concurrent.requests`, and so on `--requests`. */
 export const MAX_CONCURRENT_REQUESTS = 1000;
@@ -168,12 +168,17 @@ export const concurrent = defineAttack({
   preview(scenario, config, ctx) {
     const { requests: n, bursts, engine } = config;
     const warm = ctx.readsPerRun > 0 && canWarm(scenario) ? config.warm : 0;
-    const list = Array.from({ length: bursts }, (_, b) => {
+    const list: PlannedRequest[] = [];
+    const reads: PlannedRead[] = [];
+    for (let b = 0; b < bursts; b++) {
+      const run = ctx.newRun();
       const where = bursts > 1 ? `burst ${b + 1}/${bursts}: ` : '';
       const after = warm > 0 ? `, after ${warm} warming request${warm === 1 ? '' : 's'} (the oracle request)` : '';
-      return planned(`${where}${n} duplicates, released together (engine ${engine})${after}`, renderOperation(scenario, ctx.newRun()), n);
-    });
-    return preview(list, bursts * ctx.readsPerRun + warm * bursts, bursts, n * bursts);
+      list.push(planned(`${where}${n} duplicates, released together (engine ${engine})${after}`, renderOperation(scenario, run), n));
+      if (warm > 0) reads.push({ label: `${where}warm-up before the burst`, request: warmingRequest(scenario, run), times: warm });
+      reads.push(...ctx.reads(run, ctx.readsPerRun, `${where}before and after the burst`));
+    }
+    return preview(list, reads, bursts, n * bursts);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,

@@ -46,12 +46,30 @@ function judgeBurst(j: Judge, burst: BurstObservation): BurstJudgement {
     });
   }
   const unmarked = successes.filter((e) => missingReplayHeader(expect, e));
-  if (unmarked.length > 1) {
-    j.findings.add('wrong-replay', `${unmarked.length - 1} replays lack ${expect.replayHeader!.name}: ${expect.replayHeader!.value}`, {
+  const lacking = unmarkedReplays(unmarked.length, successes.length, effectsOf(run));
+  if (lacking) {
+    j.findings.add('wrong-replay', `${lacking} lack ${expect.replayHeader!.name}: ${expect.replayHeader!.value}`, {
       exchanges: unmarked.slice(0, 2),
     });
   }
   return { findings: j.findings.list(), effects: effectsOf(run), ids: resourceIds(j, successes).size, alike };
+}
+
+/**
+ * Which successes without the replay marker were replays that should carry
+ * it, worded from what the oracle shows ("3 replays", "2 of the 5 replays
+ * (…)"); undefined when none. A success that created an effect is no replay:
+ * with N side effects, N of the successes were fresh creations and only the
+ * rest are replays, so a race whose unmarked successes are all fresh
+ * creations is a duplicate effect alone. Without an oracle (or with one that
+ * counts no effect) one success is taken for the original, as ever.
+ */
+function unmarkedReplays(unmarked: number, successes: number, effects: number | undefined): string | undefined {
+  const fresh = effects !== undefined && effects > 1 ? effects : 1;
+  const lacking = unmarked - fresh;
+  if (lacking <= 0) return undefined;
+  if (fresh === 1) return `${lacking} replays`;
+  return `${lacking} of the ${successes - fresh} replays (successes beyond the ${fresh} fresh creations the oracle counts)`;
 }
 
 /**

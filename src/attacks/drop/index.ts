@@ -6,7 +6,7 @@ import type { OracleReading } from '../../engine/oracle.js';
 import type { Scenario } from '../../scenario/types.js';
 import type { Exchange } from '../../model/http.js';
 import type { AttackMetrics } from '../../model/results.js';
-import { defineAttack, type Run } from '../contract.js';
+import { defineAttack, type PlannedRead, type PlannedRequest, type Run } from '../contract.js';
 import { planned, preview } from '../preview.js';
 import { cutsOf, DROP_POINTS, isMidBody, type DropPoint } from './cuts.js';
 import { IN_FLIGHT_BOUND_MS } from '../run.js';
@@ -72,13 +72,17 @@ export const drop = defineAttack({
     config.at.length === 0 ? 'the request has no body to cut mid-body; add after-send or mid-response to `attacks.drop.at`' : undefined,
   preview(scenario, config, ctx) {
     const cuts = cutsOf(config.at);
-    const list = cuts.flatMap((cut) => {
-      const request = renderOperation(scenario, ctx.newRun());
-      return [planned(cutLabel(cut), request), planned(`retry (same key; again while in flight, up to ${IN_FLIGHT_BOUND_MS / 1000} s)`, request)];
-    });
-    // A mid-body cut settles the oracle once more, right after the cut.
-    const midBody = ctx.readsPerRun > 0 ? cuts.filter(isMidBody).length * ctx.settleReads : 0;
-    return preview(list, cuts.length * ctx.readsPerRun + midBody, cuts.length, cuts.length * 2);
+    const list: PlannedRequest[] = [];
+    const reads: PlannedRead[] = [];
+    for (const cut of cuts) {
+      const run = ctx.newRun();
+      const request = renderOperation(scenario, run);
+      list.push(planned(cutLabel(cut), request), planned(`retry (same key; again while in flight, up to ${IN_FLIGHT_BOUND_MS / 1000} s)`, request));
+      // A mid-body cut settles the oracle once more, right after the cut.
+      const when = isMidBody(cut) ? 'before, after the cut and after the retry' : 'before and after';
+      reads.push(...ctx.reads(run, ctx.readsPerRun + (isMidBody(cut) ? ctx.settleReads : 0), `${cutLabel(cut)}: ${when}`));
+    }
+    return preview(list, reads, cuts.length, cuts.length * 2);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,

@@ -76,11 +76,12 @@ export const errorRetry = defineAttack({
   },
   skip: (_scenario, config) => (config.invalid ? undefined : 'give `attacks.error-retry.invalid` (a payload the API refuses: `json` fields merged into the request, or a raw `body`)'),
   preview(scenario, config, ctx) {
-    const { invalid, valid } = errorRetryRequests(scenario, config, ctx.newRun());
+    const run = ctx.newRun();
+    const { invalid, valid } = errorRetryRequests(scenario, config, run);
     const through = ` (again while in flight, up to ${IN_FLIGHT_BOUND_MS / 1000} s)`;
     const list = [planned(LABELS.invalid, invalid), planned(LABELS.again(1) + through, invalid), planned(LABELS.valid(1) + through, valid)];
     // Read before, settled after the invalid requests, settled again after the corrected one.
-    return preview(list, ctx.readsPerRun + ctx.settleReads, 1, 3);
+    return preview(list, [...ctx.reads(run, ctx.readsPerRun, 'before and after the invalid payloads'), ...ctx.reads(run, ctx.settleReads, 'after the corrected payload')], 1, 3);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,

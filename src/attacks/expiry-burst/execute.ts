@@ -16,7 +16,9 @@ export async function execute(env: AttackEnv, config: ExpiryBurstConfig): Promis
   requireSuccess(env, original);
   const engine = await resolveEngine(config.engine, run.request.url, env.transport);
   try {
-    await sleep(original.endedAt! + ttlMs + marginMs(config.margin, ttlMs) - now());
+    const wait = original.endedAt! + ttlMs + marginMs(config.margin, ttlMs) - now();
+    env.waiting?.('the burst after ttl + margin', Date.now() + wait);
+    await sleep(wait, env.signal);
     const burst = await releaseDuplicates(env, engine, run.request, burstLabels(config.requests));
     await finishRun(env, run);
     const obs: ExpiryBurstObservation = {

@@ -71,9 +71,10 @@ export const expiryBurst = defineAttack({
   configure: (_scenario, config, flags) => (flags.engine !== undefined ? { ...config, engine: flags.engine as EngineName } : config),
   skip: (scenario) => (scenario.idempotency.ttlMs === undefined ? 'declare `idempotency.ttl` (the retention the API documents)' : undefined),
   preview(scenario, config, ctx) {
-    const request = renderOperation(scenario, ctx.newRun());
+    const run = ctx.newRun();
+    const request = renderOperation(scenario, run);
     const after = scenario.expect.afterExpiry === 'new' || scenario.expect.afterExpiry === 'any' ? 2 : 1;
-    return preview([planned(LABEL_ORIGINAL, request), planned(`${config.requests} duplicates released together after ttl + margin (engine ${config.engine})`, request, config.requests)], ctx.readsPerRun, after, 1 + config.requests);
+    return preview([planned(LABEL_ORIGINAL, request), planned(`${config.requests} duplicates released together after ttl + margin (engine ${config.engine})`, request, config.requests)], ctx.reads(run, ctx.readsPerRun, 'before and after the run'), after, 1 + config.requests);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,

@@ -78,10 +78,12 @@ export const expiry = defineAttack({
   // An expiry attack without a ttl is not a scenario error: it is skipped with the reason.
   skip: (scenario) => (scenario.idempotency.ttlMs === undefined ? 'declare `idempotency.ttl` (the retention the API documents)' : undefined),
   preview(scenario, _config, ctx) {
-    const a = renderOperation(scenario, ctx.newRun());
-    const b = renderOperation(scenario, ctx.newRun());
+    const [runA, runB] = [ctx.newRun(), ctx.newRun()];
+    const a = renderOperation(scenario, runA);
+    const b = renderOperation(scenario, runB);
     const list = [planned(LABELS.A.original, a), planned(LABELS.A.retry, a), planned(LABELS.B.original, b), planned(LABELS.B.retry, b)];
-    return preview(list, 2 * ctx.readsPerRun, scenario.expect.afterExpiry === 'new' ? 3 : 2, 4);
+    const reads = [...ctx.reads(runA, ctx.readsPerRun, 'key A: before and after'), ...ctx.reads(runB, ctx.readsPerRun, 'key B: before and after')];
+    return preview(list, reads, scenario.expect.afterExpiry === 'new' ? 3 : 2, 4);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,

@@ -45,11 +45,13 @@ export const missingKey = defineAttack({
   skip: () => undefined,
   preview(scenario, _config, ctx) {
     const probes = keyProbes(scenario);
-    const list = probes.map((p) => planned(p.label, withKey(renderOperation(scenario, ctx.newRun()), scenario.idempotency.header, p.key)));
+    const runs = probes.map(() => ctx.newRun());
+    const list = probes.map((p, i) => planned(p.label, withKey(renderOperation(scenario, runs[i]!), scenario.idempotency.header, p.key)));
+    const reads = probes.flatMap((p, i) => ctx.reads(runs[i]!, ctx.readsPerRun, `${p.case}: before and after`));
     const allow = scenario.expect.missingKey === 'allow';
     // Correct: (d), and under allow (a) and perhaps (b); at most one per request.
     const hasMax = scenario.idempotency.maxLength !== undefined;
-    return preview(list, probes.length * ctx.readsPerRun, (hasMax ? 1 : 0) + (allow ? 2 : 0), probes.length);
+    return preview(list, reads, (hasMax ? 1 : 0) + (allow ? 2 : 0), probes.length);
   },
   execute: async (env) => (await import('./execute.js')).execute(env),
   judge,

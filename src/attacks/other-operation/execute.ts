@@ -13,7 +13,7 @@ export async function execute(env: AttackEnv): Promise<OtherOperationObservation
     const run = await startRun(env, ctx);
     // The operation's own oracle, read in the same context (its run.id and key).
     const scenario = asOperation(env.scenario, op);
-    const opEnv: AttackEnv = { ...env, scenario, oracle: Oracle.for(scenario, env.client, env.transport.timeoutMs) };
+    const opEnv: AttackEnv = { ...env, scenario, oracle: Oracle.for(scenario, env.client, env.signal ? { signal: env.signal } : {}) };
     const opRun = await startRun(opEnv, ctx);
     const main = await send(env, run, run.request, mainLabel(op));
     requireSuccess(env, main);

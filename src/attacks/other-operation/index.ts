@@ -2,10 +2,10 @@
 // declared operation of the API.
 import type { Exchange } from '../../model/http.js';
 import type { AttackMetrics } from '../../model/results.js';
-import { defineAttack, type Run } from '../contract.js';
+import { defineAttack, type PlannedRead, type PlannedRequest, type Run } from '../contract.js';
 import { planned, preview } from '../preview.js';
 import { judge } from './judge.js';
-import { mainLabel, otherLabel, pair } from './requests.js';
+import { mainLabel, operationReads, otherLabel, pair } from './requests.js';
 
 export interface OperationObservation {
   name: string;
@@ -40,14 +40,18 @@ export const otherOperation = defineAttack({
   normalize: () => ({}),
   skip: (scenario) => (scenario.operations?.length ? undefined : 'declare `operations:` (other keyed operations of the API) to try the key on them'),
   preview(scenario, _config, ctx) {
-    const list = (scenario.operations ?? []).flatMap((op) => {
-      const { main, other } = pair(scenario, op, ctx.newRun());
-      return [planned(mainLabel(op), main), planned(otherLabel(op), other)];
-    });
     const ops = scenario.operations ?? [];
-    // The main oracle around each pair, and each operation's own oracle when it has one (HTTP reads counted alike).
-    const ownReads = ops.filter((op) => op.effects?.count).length * (ctx.readsPerRun > 0 ? ctx.readsPerRun : 0);
-    return preview(list, ops.length * ctx.readsPerRun + ownReads, ops.length * 2, ops.length * 2);
+    const list: PlannedRequest[] = [];
+    const reads: PlannedRead[] = [];
+    for (const op of ops) {
+      const run = ctx.newRun();
+      const { main, other } = pair(scenario, op, run);
+      list.push(planned(mainLabel(op), main), planned(otherLabel(op), other));
+      // The main oracle around the pair, and the operation's own oracle when it has one.
+      reads.push(...ctx.reads(run, ctx.readsPerRun, `${op.name}: before and after`));
+      if (ctx.readsPerRun > 0) reads.push(...operationReads(scenario, op, run, ctx.readsPerRun));
+    }
+    return preview(list, reads, ops.length * 2, ops.length * 2);
   },
   execute: async (env) => (await import('./execute.js')).execute(env),
   judge,

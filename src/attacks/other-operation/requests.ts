@@ -1,6 +1,7 @@
 // What other-operation sends, shared by execute and preview: per declared
 // operation, the main request with a fresh key, then that key on the operation.
-import { renderOperation, renderRequest, type RenderContext } from '../../scenario/render.js';
+import { inheritedHeaders, renderCommand, renderOperation, renderRequest, type RenderContext } from '../../scenario/render.js';
+import type { PlannedRead } from '../contract.js';
 import type { HttpRequest } from '../../model/http.js';
 import type { Operation, Scenario } from '../../scenario/types.js';
 
@@ -21,3 +22,13 @@ export function pair(scenario: Scenario, op: Operation, ctx: RenderContext): { m
 
 export const mainLabel = (op: Operation): string => `original (before ${op.name})`;
 export const otherLabel = (op: Operation): string => `the same key on ${op.name} (${op.request.method} ${op.request.path})`;
+
+/** The operation's own oracle reads for one run, as --dry-run lists them. */
+export function operationReads(scenario: Scenario, op: Operation, run: RenderContext, times: number): PlannedRead[] {
+  const count = op.effects?.count;
+  if (!count) return [];
+  const label = `${op.name}'s own oracle: before and after`;
+  if (count.kind === 'command') return [{ label, command: renderCommand(count.command, run), times }];
+  const seen = asOperation(scenario, op);
+  return [{ label, request: renderRequest(seen, count.request, run, { keyHeader: false, inherit: inheritedHeaders(seen, run) }), times }];
+}

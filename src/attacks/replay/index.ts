@@ -34,8 +34,9 @@ export const replay = defineAttack({
   normalize: () => ({}),
   skip: () => undefined,
   preview(scenario, _config, ctx) {
-    const request = renderOperation(scenario, ctx.newRun());
-    return preview([planned(LABELS.original, request), planned(LABELS.retry, request)], ctx.readsPerRun, 1, 2);
+    const run = ctx.newRun();
+    const request = renderOperation(scenario, run);
+    return preview([planned(LABELS.original, request), planned(LABELS.retry, request)], ctx.reads(run, ctx.readsPerRun, 'before and after the run'), 1, 2);
   },
   execute: async (env) => (await import('./execute.js')).execute(env),
   judge,

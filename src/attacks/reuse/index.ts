@@ -63,8 +63,9 @@ export const reuse = defineAttack({
     return undefined;
   },
   preview(scenario, config, ctx) {
-    const { original, changed } = reuseRequests(scenario, config, ctx.newRun());
-    return preview([planned(LABELS.original, original), planned(LABELS.changed, changed)], ctx.readsPerRun, 1, 2);
+    const run = ctx.newRun();
+    const { original, changed } = reuseRequests(scenario, config, run);
+    return preview([planned(LABELS.original, original), planned(LABELS.changed, changed)], ctx.reads(run, ctx.readsPerRun, 'before and after the run'), 1, 2);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,

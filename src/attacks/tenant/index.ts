@@ -48,7 +48,8 @@ export const tenant = defineAttack({
     const run = { ...ctx.newRun(), ...(first ? { tenant: first } : {}) };
     const r = tenantRequests(scenario, run, second!);
     const l = labels(scenario);
-    return preview([planned(l.original, r.original), planned(l.same, r.same), planned(l.changed, r.changed)], 2 * ctx.readsPerRun, 2, 3);
+    const reads = [...ctx.reads(run, ctx.readsPerRun, `${first!.name}: before and after`), ...ctx.reads({ ...run, tenant: second! }, ctx.readsPerRun, `${second!.name}: before and after`)];
+    return preview([planned(l.original, r.original), planned(l.same, r.same), planned(l.changed, r.changed)], reads, 2, 3);
   },
   execute: async (env) => (await import('./execute.js')).execute(env),
   judge,

@@ -74,7 +74,7 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: BurstOptions): Pr
       return;
     }
     connections.push(conn);
-    const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes });
+    const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes, signal: opts.signal });
     const slot: Primed = { collector, last: bytes.subarray(bytes.length - 1), flushed: false, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve) => {
       void collector.done.then(() => resolve());

@@ -1,7 +1,8 @@
 // Reads the response of one HTTP/1.1 exchange from its connection and
 // settles the exchange once; sendRaw, the burst and the cut modes share it.
 import { now, type Exchange } from '../../model/http.js';
-import { classifyTransportError, timerDelay } from '../http/errors.js';
+import { classifyTransportError, timerDelay, whenAborted } from '../http/errors.js';
+import { INTERRUPTED } from '../../model/errors.js';
 import type { ErrorKind } from '../transport/exchange.js';
 import { responseLimit, responseTooLargeMessage } from '../transport/options.js';
 import type { Connection } from './connect.js';
@@ -14,6 +15,8 @@ export interface CollectorOptions {
   onFirstByte?: () => void;
   /** Largest response body accepted; default DEFAULT_MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;
+  /** The run's interruption: settles the exchange at once ('interrupted'), closing the connection. */
+  signal?: AbortSignal;
 }
 
 /** Destroys both sockets of a connection (the TLS one first, then the TCP one). */
@@ -25,9 +28,9 @@ export function destroyConnection(conn: Connection): void {
 /**
  * Reads the response of one exchange from a connection and settles the
  * exchange exactly once: with a response, or with an error (peer closed or
- * reset, malformed response, a body past options.maxResponseBytes, or
- * fail() from the owner). Settling records endedAt and destroys the
- * connection, so nothing more is read.
+ * reset, malformed response, a body past options.maxResponseBytes, an
+ * aborted options.signal, or fail() from the owner). Settling records
+ * endedAt and destroys the connection, so nothing more is read.
  */
 export class ResponseCollector {
   /** Resolves with the exchange once it is settled; never rejects. */
@@ -39,6 +42,7 @@ export class ResponseCollector {
   private readonly limit: number;
   private resolveDone!: (exchange: Exchange) => void;
   private timer: NodeJS.Timeout | undefined;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     readonly conn: Connection,
@@ -60,6 +64,7 @@ export class ResponseCollector {
       // socket is still a close.
       conn.raw.on('close', () => this.onEnd());
     }
+    this.stopListening = whenAborted(options.signal, () => this.fail('interrupted', INTERRUPTED));
   }
 
   /** Settles with an error after ms unless settled before. */
@@ -140,6 +145,7 @@ export class ResponseCollector {
     this.settled = true;
     this.exchange.endedAt = now();
     clearTimeout(this.timer);
+    this.stopListening?.();
     this.destroy();
     this.resolveDone(this.exchange);
   }

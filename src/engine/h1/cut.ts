@@ -99,6 +99,7 @@ export async function cutExchange(
     origin: url.origin,
     onFirstByte: cut,
     maxResponseBytes,
+    signal: opts.signal,
   });
   collector.armTimeout(deadline - now(), () =>
     point === 'mid-response' && exchange.sentAt !== undefined

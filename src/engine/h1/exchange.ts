@@ -31,7 +31,7 @@ export async function sendRaw(req: HttpRequest, opts: TransportOptions, label = 
     return failExchange(exchange, err);
   }
 
-  const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes });
+  const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes, signal: opts.signal });
   try {
     collector.armTimeout(
       deadline - now(),

@@ -5,7 +5,8 @@
 // write, so each connection's final frames leave in one write (one TCP
 // packet, on a normal MTU, at up to ~25 frames) and reach the server together.
 import { now, type HttpRequest } from '../../model/http.js';
-import { timerDelay, TransportError } from '../http/errors.js';
+import { timerDelay, TransportError, whenAborted } from '../http/errors.js';
+import { INTERRUPTED } from '../../model/errors.js';
 import { forEachLimited, nextImmediate, type BurstOptions, type BurstResult } from '../transport/burst.js';
 import { burstExchanges, failExchange } from '../transport/exchange.js';
 import { responseLimit, transportOptions } from '../transport/options.js';
@@ -49,8 +50,9 @@ export interface H2BurstResult extends BurstResult {
  * responses are awaited at most opts.timeoutMs after the release, then the
  * pending exchanges fail with 'timeout'. Each response body is bounded by
  * opts.maxResponseBytes (default 16 MiB): past it that exchange fails
- * ('protocol') and its stream is reset. Every session and socket is
- * destroyed on return.
+ * ('protocol') and its stream is reset. An aborted opts.signal fails every
+ * pending exchange at once ('interrupted') and closes every connection.
+ * Every session and socket is destroyed on return.
  */
 export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOptions): Promise<H2BurstResult> {
   const maxResponseBytes = responseLimit(opts);
@@ -83,6 +85,11 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
   const conns: Conn[] = [];
   const splits: string[] = [];
   let releaseTimer: NodeJS.Timeout | undefined;
+  // Connections opened after this are refused by the connector itself.
+  const stopListening = whenAborted(opts.signal, () => {
+    for (const slot of slots) fail(slot, 'interrupted', INTERRUPTED);
+    for (const c of opened) closeConnection(c);
+  });
 
   /** Opens count connections to url's origin, at most MAX_CONCURRENT_H2_CONNECTS at a time, within the connect phase. */
   const open = async (url: URL, count: number): Promise<Array<H2Connection | TransportError>> => {
@@ -210,6 +217,7 @@ export async function singlePacketBurst(reqs: HttpRequest[], opts: H2BurstOption
     return result;
   } finally {
     clearTimeout(releaseTimer);
+    stopListening();
     for (const c of opened) closeConnection(c);
     for (const slot of slots) fail(slot, 'protocol', 'burst ended before this request completed');
     for (const exchange of exchanges) {

@@ -6,7 +6,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { now, type TransportOptions } from '../../model/http.js';
-import { noop, timerDelay, TransportError, transportError } from '../http/errors.js';
+import { interruptedError, noop, timerDelay, TransportError, transportError, whenAborted } from '../http/errors.js';
 import { connectStack, describeAddress, destroyStack, type SocketStack } from '../transport/connect.js';
 import { WireTap } from './tap.js';
 
@@ -30,7 +30,8 @@ export function closeConnection(conn: Pick<H2Connection, 'raw' | 'tap' | 'secure
 
 /**
  * Connects to url's origin within ms and waits for the peer's SETTINGS.
- * Rejects with a TransportError ('connect', 'tls', 'timeout' or 'protocol');
+ * Rejects with a TransportError ('connect', 'tls', 'timeout', 'protocol',
+ * or 'interrupted' when opts.signal aborts);
  * everything opened is destroyed on failure. On success the caller owns the
  * connection and must closeConnection() it.
  */
@@ -47,11 +48,11 @@ export async function openH2Connection(url: URL, opts: TransportOptions, ms: num
     const got = stack.alpn ? `it chose ${JSON.stringify(stack.alpn)}` : 'it chose no protocol';
     throw new TransportError('tls', `TLS: ${where} did not agree to HTTP/2 via ALPN (${got}); use the HTTP/1.1 engine for this target`);
   }
-  return startSession(url, stack, where, ms, started + ms - now());
+  return startSession(url, stack, where, ms, started + ms - now(), opts.signal);
 }
 
 /** Starts the HTTP/2 session over the stack and resolves once the peer's SETTINGS arrived, within left ms. */
-function startSession(url: URL, stack: SocketStack<WireTap>, where: string, ms: number, left: number): Promise<H2Connection> {
+function startSession(url: URL, stack: SocketStack<WireTap>, where: string, ms: number, left: number, signal?: AbortSignal): Promise<H2Connection> {
   const { raw, carrier: tap, secure } = stack;
   const h2c = secure === undefined;
   return new Promise<H2Connection>((resolve, reject) => {
@@ -61,12 +62,16 @@ function startSession(url: URL, stack: SocketStack<WireTap>, where: string, ms: 
       if (done) return;
       done = true;
       clearTimeout(timer);
+      stopListening?.();
       closeConnection({ raw, tap, secure, session });
       reject(err);
     };
     const timer = setTimeout(() => {
       fail(new TransportError('timeout', `timed out after ${Math.round(ms)} ms waiting for the HTTP/2 SETTINGS of ${where}`));
     }, timerDelay(left));
+    let stopListening: (() => void) | undefined;
+    stopListening = whenAborted(signal, () => fail(interruptedError()));
+    if (done) return;
     const onClose = (): void => {
       fail(new TransportError('protocol', `${where} closed the connection before sending its HTTP/2 SETTINGS (does it speak HTTP/2${h2c ? ' with prior knowledge (h2c)' : ''}?)`));
     };
@@ -102,6 +107,7 @@ function startSession(url: URL, stack: SocketStack<WireTap>, where: string, ms: 
       if (done) return;
       done = true;
       clearTimeout(timer);
+      stopListening?.();
       raw.off('error', onRawError);
       raw.off('close', onClose);
       s.off('close', onClose);

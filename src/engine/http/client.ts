@@ -3,7 +3,8 @@
 // followed (undici's request API does not follow them), so a 3xx is judged
 // like any other response.
 import { Agent, request as undiciRequest } from 'undici';
-import { classifyTransportError, type TransportErrorKind } from './errors.js';
+import { classifyTransportError, timerDelay, whenAborted, type TransportErrorKind } from './errors.js';
+import { INTERRUPTED } from '../../model/errors.js';
 import { now, type Exchange, type HttpRequest, type TransportOptions } from '../../model/http.js';
 import { declaredBodyLength, responseLimit, responseTooLargeMessage } from '../transport/options.js';
 
@@ -36,11 +37,21 @@ export class HttpClient {
     });
   }
 
-  /** Never throws for transport failures: they become `exchange.error`. */
+  /**
+   * Never throws for transport failures: they become `exchange.error`. Once
+   * options.signal is aborted nothing is sent, and an exchange in flight
+   * fails at once ('interrupted'), undici closing its socket.
+   */
   async send(req: HttpRequest, label: string): Promise<Exchange> {
     const exchange: Exchange = { label, request: req, startedAt: now() };
-    // One bound for the whole exchange: undici's own timeouts are per phase.
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const interrupt = this.options.signal;
+    if (interrupt?.aborted) return interrupted(exchange);
+    // One bound for the whole exchange (undici's own timeouts are per phase),
+    // and the run's interruption: one controller, its timer cleared on return.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), timerDelay(this.options.timeoutMs));
+    const stopListening = whenAborted(interrupt, () => controller.abort());
+    const { signal } = controller;
     try {
       const res = await undiciRequest(req.url, {
         method: req.method as 'POST',
@@ -65,6 +76,7 @@ export class HttpClient {
       exchange.response = { status: res.statusCode, headers: flattenHeaders(res.headers), body };
     } catch (err) {
       exchange.endedAt = now();
+      if (interrupt?.aborted) return interrupted(exchange);
       if ((err as { code?: unknown } | null)?.code === BODY_TOO_LARGE) {
         exchange.error = responseTooLargeMessage(this.limit, safeOrigin(req.url));
         exchange.errorKind = 'protocol';
@@ -73,6 +85,9 @@ export class HttpClient {
       const { kind, message } = describeTransportError(err, req.url, this.options.timeoutMs);
       exchange.error = message;
       exchange.errorKind = kind;
+    } finally {
+      clearTimeout(timer);
+      stopListening();
     }
     return exchange;
   }
@@ -80,6 +95,13 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);
   }
+}
+
+function interrupted(exchange: Exchange): Exchange {
+  exchange.endedAt = now();
+  exchange.error = INTERRUPTED;
+  exchange.errorKind = 'interrupted';
+  return exchange;
 }
 
 export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

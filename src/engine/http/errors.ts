@@ -2,6 +2,7 @@
 // HTTP/2, undici): what kind of failure a socket or TLS error is, and one line
 // a user can act on.
 import type { Exchange } from '../../model/http.js';
+import { INTERRUPTED } from '../../model/errors.js';
 
 export type TransportErrorKind = Exclude<NonNullable<Exchange['errorKind']>, 'cut'>;
 
@@ -50,6 +51,25 @@ const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNA
 /** An 'error' listener that keeps a late error from crashing the process. */
 export function noop(): void {}
 
+/** The failure of whatever a transport had in flight when the run was interrupted. */
+export function interruptedError(): TransportError {
+  return new TransportError('interrupted', INTERRUPTED);
+}
+
+/**
+ * Calls onAbort once when signal aborts (at once, synchronously, when it has
+ * already); returns the function that stops listening. No signal: nothing.
+ */
+export function whenAborted(signal: AbortSignal | undefined, onAbort: () => void): () => void {
+  if (!signal) return noop;
+  if (signal.aborted) {
+    onAbort();
+    return noop;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
 /** A delay setTimeout accepts: at least 0, at most 2^31-1 ms (beyond that node fires after 1 ms). */
 export function timerDelay(ms: number): number {
   return Math.min(Math.max(0, ms), 2_147_483_647);
@@ -81,10 +101,11 @@ export interface FailureContext {
 export function classifyTransportError(err: unknown, ctx: FailureContext): TransportFailure {
   const e = err as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } } | null | undefined;
   const code = stringOr(e?.code, stringOr(e?.cause?.code, ''));
-  const message = stringOr(e?.message, String(err));
+  const message = opensslReason(stringOr(e?.message, String(err)));
   const { where } = ctx;
+  // One line, whatever the error said: it becomes an attack's reason.
   const failure = (kind: TransportErrorKind, text: string): TransportFailure =>
-    code ? { kind, message: text, code } : { kind, message: text };
+    code ? { kind, message: oneLine(text), code } : { kind, message: oneLine(text) };
 
   const phase = ctx.phase ?? inferPhase(code, message);
   switch (phase) {
@@ -95,12 +116,15 @@ export function classifyTransportError(err: unknown, ctx: FailureContext): Trans
       return failure('connect', `cannot connect to ${where}: ${detail}`);
     }
     case 'tls': {
-      const detail = stringOr(e?.cause?.message, message);
+      const detail = opensslReason(stringOr(e?.cause?.message, message));
       if (CERT_CODES.has(code)) return failure('tls', `TLS: ${detail} from ${where} (use --insecure or --ca)`);
       if (code === 'ECONNRESET' || code === 'EPIPE') {
         return failure('tls', `TLS: ${where} reset the connection during the handshake (${code})`);
       }
-      return failure('tls', `TLS handshake with ${where} failed: ${detail}`);
+      if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+        return failure('tls', `TLS handshake with ${where} failed: it did not answer in TLS (${code}); does it speak plain HTTP (http://)?`);
+      }
+      return failure('tls', `TLS handshake with ${where} failed: ${detail}${code ? ` (${code})` : ''}`);
     }
     case 'response': {
       const progress = ctx.progress ?? 'before a complete response';
@@ -130,6 +154,21 @@ function inferPhase(code: string, message: string): TransportPhase | undefined {
 
 function isTlsCode(code: string): boolean {
   return code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS');
+}
+
+/**
+ * The reason of an OpenSSL error string ("80FC...:error:0A00010B:SSL
+ * routines:ssl3_get_record:wrong version number:../deps/openssl/...:350:"
+ * → "wrong version number"); any other text as it is.
+ */
+function opensslReason(text: string): string {
+  const m = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(text.trim());
+  return m ? m[1]! : text;
+}
+
+/** Line breaks and runs of white space as one space, trimmed. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function stringOr(value: unknown, fallback: string): string {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { TransportOptions } from '../../model/http.js';
-import { noop, timerDelay, TransportError, transportError } from '../http/errors.js';
+import { interruptedError, noop, timerDelay, TransportError, transportError, whenAborted } from '../http/errors.js';
 
 /** The sockets of one connection, bottom up. */
 export interface SocketStack<C extends Duplex = net.Socket> {
@@ -80,8 +80,9 @@ export function destroyStack(stack: Pick<SocketStack<Duplex>, 'raw' | 'carrier' 
 
 /**
  * Connects to the URL's origin (TCP, then TLS for https over the carrier),
- * bounded by opts.timeoutMs. Rejects with a TransportError ('connect', 'tls',
- * 'timeout' or 'protocol'); every socket is destroyed on failure. On success
+ * bounded by opts.timeoutMs and ended by opts.signal. Rejects with a
+ * TransportError ('connect', 'tls', 'timeout', 'protocol' or 'interrupted');
+ * every socket is destroyed on failure. On success
  * the caller owns the stack and must destroy it. Every socket of it carries a
  * no-op 'error' listener, so a late error never crashes the process; add
  * your own listeners to observe errors.
@@ -93,6 +94,7 @@ export function connectStack<C extends Duplex = net.Socket>(
 ): Promise<SocketStack<C>> {
   const rejected = unsupportedScheme(url);
   if (rejected) return rejected;
+  if (opts.signal?.aborted) return Promise.reject(interruptedError());
   const { host, port, secure: secureWanted } = connectTarget(url);
   const where = describeAddress(url);
   const describeTls = spec.tlsError ?? ((err: unknown, at: string) => transportError(err, { where: at, phase: 'tls' }));
@@ -109,6 +111,7 @@ export function connectStack<C extends Duplex = net.Socket>(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopListening();
       destroyStack({ raw, carrier, secure });
       reject(err);
     };
@@ -116,6 +119,7 @@ export function connectStack<C extends Duplex = net.Socket>(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopListening();
       raw.off('error', onRawError);
       raw.off('close', onClose);
       secure?.off('error', onTlsError);
@@ -127,6 +131,7 @@ export function connectStack<C extends Duplex = net.Socket>(
       const phase = secure ? 'TLS handshake with' : 'connecting to';
       fail(new TransportError('timeout', `timed out after ${Math.round(opts.timeoutMs)} ms ${phase} ${where}`));
     }, timerDelay(opts.timeoutMs));
+    const stopListening = whenAborted(opts.signal, () => fail(interruptedError()));
 
     const onRawError = (err: NodeJS.ErrnoException): void => {
       fail(secure ? describeTls(err, where) : transportError(err, { where, phase: 'connect' }));

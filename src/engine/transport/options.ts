@@ -12,6 +12,7 @@ export function transportOptions(opts: TransportOptions, timeoutMs = opts.timeou
   if (opts.insecure !== undefined) out.insecure = opts.insecure;
   if (opts.ca !== undefined) out.ca = opts.ca;
   if (opts.maxResponseBytes !== undefined) out.maxResponseBytes = opts.maxResponseBytes;
+  if (opts.signal !== undefined) out.signal = opts.signal;
   return out;
 }
 

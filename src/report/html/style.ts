@@ -34,6 +34,7 @@ h4 { font-size: 12px; margin: 8px 0 4px; text-transform: uppercase; letter-spaci
 main { padding: 0 24px 24px; max-width: 1200px; }
 footer { padding: 12px 24px; font-size: 12px; }
 .dim { color: #6b6b6b; font-size: 12px; font-weight: normal; }
+.rate { color: #555; font-size: 12px; font-weight: normal; }
 .v-pass { color: #2e7d32; } .v-fail { color: #c62828; font-weight: 600; } .v-error { color: #b35c00; } .v-skip { color: #6b6b6b; }
 .count.zero { color: #6b6b6b; }
 svg.icon { width: 1.15em; height: 1.15em; min-width: 16px; min-height: 16px; vertical-align: -0.2em; flex: none; }

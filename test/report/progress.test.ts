@@ -1,0 +1,85 @@
+// Progress people can follow: a line when each attack starts, and during a
+// long wait what it waits for and until when, piped or on a terminal.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { remaining, TerminalReporter } from '../../src/report/terminal.js';
+import { ReporterMultiplexer } from '../../src/report/events.js';
+import { Redactor } from '../../src/secrets/redactor.js';
+import type { RunEvent } from '../../src/model/events.js';
+import type { AttackResult } from '../../src/model/results.js';
+
+const REF = { name: 'orders', file: 'o.yaml', line: 1 };
+
+function reporter(live: boolean, waitLineEveryMs?: number): { out: () => string; emit: (e: RunEvent) => Promise<void> } {
+  let text = '';
+  const terminal = new TerminalReporter({
+    out: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+    color: false,
+    live,
+    ...(waitLineEveryMs !== undefined ? { waitLineEveryMs } : {}),
+  });
+  const mux = new ReporterMultiplexer([terminal], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact: new Redactor(['hunter2222']) });
+  return { out: () => text, emit: (e) => mux.emit(e) };
+}
+
+const passed: AttackResult = { attack: 'expiry', verdict: 'pass', responseOnly: false, durationMs: 900, metrics: {}, findings: [] };
+
+test('piped: a line when the attack starts; a long wait is reported at once and every interval, in UTC with the time left, until the attack ends', async () => {
+  const t = reporter(false, 200);
+  await t.emit({ type: 'attack-begin', scenario: REF, attack: 'expiry' });
+  assert.equal(t.out(), '  … expiry started\n');
+  const until = Date.now() + 1000;
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'the retry of key B (hunter2222)', until });
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'a short one', until: Date.now() + 50 });
+  await sleep(650);
+  await t.emit({ type: 'attack-end', scenario: REF, result: passed });
+  const lines = t.out().split('\n');
+  const utc = new Date(until).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const waits = lines.filter((l) => l.startsWith('  … expiry: waiting for'));
+  assert.ok(waits.length >= 3, `said at once and at 200 ms ticks:\n${t.out()}`);
+  for (const line of waits) assert.match(line, new RegExp(`^  … expiry: waiting for the retry of key B \\(\\*\\*\\*\\) until ${utc} UTC \\([01]s from now\\)$`));
+  assert.ok(!t.out().includes('a short one'), 'a wait shorter than the interval is not worth a line');
+  assert.ok(!t.out().includes('hunter2222'), 'redacted');
+  const count = waits.length;
+  await sleep(450);
+  assert.equal(t.out().split('\n').filter((l) => l.startsWith('  … expiry: waiting for')).length, count, 'no wait lines after the attack ended');
+  assert.match(lines[lines.length - 2]!, /^ {2}✔ pass {2}expiry/);
+});
+
+test('piped: every interval names the wait that ends first, and stops when none is left', async () => {
+  const t = reporter(false, 150);
+  await t.emit({ type: 'attack-begin', scenario: REF, attack: 'expiry' });
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'key A', until: Date.now() + 400 });
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'key B', until: Date.now() + 800 });
+  await sleep(1100);
+  const waits = t.out().split('\n').filter((l) => l.includes('waiting for'));
+  assert.deepEqual(waits.slice(0, 2).map((l) => /waiting for (key \w)/.exec(l)?.[1]), ['key A', 'key B'], 'each said once when it began');
+  const ticks = waits.slice(2).map((l) => /waiting for (key \w)/.exec(l)?.[1]);
+  assert.ok(ticks.length >= 3, t.out());
+  assert.equal(ticks[0], 'key A');
+  assert.equal(ticks[ticks.length - 1], 'key B');
+  assert.deepEqual([...ticks].sort(), ticks, 'A while it lasts, then B');
+  const after = t.out();
+  await sleep(400);
+  assert.equal(t.out(), after, 'nothing once every wait is over');
+  await t.emit({ type: 'attack-end', scenario: REF, result: passed });
+});
+
+test('on a terminal the live line shows what the attack waits for and the time left', async () => {
+  const t = reporter(true);
+  await t.emit({ type: 'attack-begin', scenario: REF, attack: 'expiry' });
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'the retry of key B, after ttl + margin', until: Date.now() + 26 * 3600_000 + 5000 });
+  await sleep(250);
+  const frames = t.out().split('\r\x1b[2K');
+  assert.match(frames[frames.length - 1]!, /^ {2}… expiry {2}0\.\ds, 0 requests sent; waiting for the retry of key B, after ttl \+ margin: 26h 0[01]m left$/);
+  assert.ok(!t.out().includes('started\n'), 'the live line says it; no extra line');
+  await t.emit({ type: 'attack-end', scenario: REF, result: passed });
+});
+
+test('remaining: hours and minutes, minutes and seconds, seconds', () => {
+  assert.equal(remaining(24 * 3600_000), '24h 00m');
+  assert.equal(remaining(3 * 60_000 + 5_000), '3m 05s');
+  assert.equal(remaining(12_300), '13s');
+  assert.equal(remaining(-5), '0s');
+});
