@@ -147,10 +147,15 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
     const path = at(...rel);
     const isTarget = (rel.length === 1 && rel[0] === 'target') || (rel.length === 2 && rel[0] === 'targets');
     if (isTarget && options.targetOverride !== undefined) continue;
-    for (const problem of findTemplateErrors(text)) error(loc.within(path, problem.start, problem.end), problem.message, path);
+    for (const problem of findTemplateErrors(text).slice(0, MAX_PER_STRING)) error(loc.within(path, problem.start, problem.end), problem.message, path);
+    // Each undefined variable once per string.
+    const said = new Set<string>();
     for (const ref of referencesOf(text)) {
+      if (said.has(ref.expr)) continue;
       const problem = undefinedVariable(ref, options.scope, captures.visibleAt(rel), isTarget, captures);
       if (!problem) continue;
+      said.add(ref.expr);
+      if (said.size > MAX_PER_STRING) break;
       // Values a later run supplies (the environment, --var, --secret) may be absent where
       // scenarios are only checked; captures are the file's own business.
       if (options.undefinedVariables === 'warn' && SUPPLIED.has(ref.kind)) warn(loc.within(path, ref.start, ref.end), `${problem}; a run needs it`, path);
@@ -181,6 +186,9 @@ export function checkScenario(raw: unknown, base: Segment[], loc: Locator, optio
 
   return { errors, warnings };
 }
+
+/** Template problems told per string: a string of thousands of broken templates needs the first few. */
+const MAX_PER_STRING = 10;
 
 /** Template scopes whose values come from outside the file, at run time. */
 const SUPPLIED: ReadonlySet<string> = new Set(['env', 'vars', 'secrets']);

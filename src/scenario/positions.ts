@@ -1,7 +1,7 @@
 // From a path in the parsed value (`['attacks', 'concurrent', 'requests']`) back
 // to where it is written in the YAML source.
-import { isAlias, isMap, isScalar, isSeq } from 'yaml';
-import type { Document, LineCounter, Node, Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import type { Alias, Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 
 export type Segment = string | number;
 
@@ -39,11 +39,27 @@ export function displayPath(segments: Segment[]): string {
 }
 
 export class Locator {
+  /** Each map's entries by key, the first of a repeated key winning: a file with many keys is found in linear time. */
+  private readonly pairs = new WeakMap<YAMLMap, Map<string, Pair>>();
+  /** What each alias names, found in one walk (yaml's own resolve walks the whole file per alias). */
+  private aliases: Map<Alias, Node> | undefined;
+
+  /** Where each line starts: lines end at '\n' (a '\r' before it is not shown), as yaml and formatMessage count them. */
+  private readonly starts: number[] = [0];
+
+  private readonly text: string;
+
+  constructor(doc: Document, text: string);
+  /** The older form: the LineCounter is not read, lines are counted from the text (yaml's disagreed on '\r\r\n'). */
+  constructor(doc: Document, lines: LineCounter, text: string);
   constructor(
     private readonly doc: Document,
-    private readonly lines: LineCounter,
-    private readonly text: string,
-  ) {}
+    linesOrText: LineCounter | string,
+    text?: string,
+  ) {
+    this.text = typeof linesOrText === 'string' ? linesOrText : text!;
+    for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
 
   /** Where the value at the path is written; its key when the value is empty or spans lines. */
   value(path: Segment[]): Place {
@@ -77,6 +93,9 @@ export class Locator {
     const value = node.value;
     const piece = value.slice(start, end);
     if (piece === '') return this.value(path);
+    // Written as it reads (plain, or quoted without escapes): the offset is direct.
+    const direct = this.verbatim(node, value);
+    if (direct !== undefined) return this.span(direct + start, direct + end);
     let nth = 0;
     for (let i = value.indexOf(piece); i >= 0 && i < start; i = value.indexOf(piece, i + 1)) nth++;
     const source = this.text.slice(node.range[0], node.range[1]);
@@ -86,11 +105,37 @@ export class Locator {
     return this.span(node.range[0] + at, node.range[0] + at + piece.length);
   }
 
-  /** 1-based line and column of a source offset range. */
+  /**
+   * 1-based line and column of a source offset range; the mark ends at the
+   * end of its line, or one column past it when it starts there (where
+   * something is missing).
+   */
   span(from: number, to: number): Place {
-    const a = this.lines.linePos(from);
-    const b = this.lines.linePos(to);
-    return b.line === a.line && b.col > a.col ? { line: a.line, col: a.col, endCol: b.col } : { line: a.line, col: a.col };
+    // yaml places a problem at the end of the text, or marks one past it, when something is missing there.
+    const a = this.linePos(Math.max(0, Math.min(from, this.text.length)));
+    const b = this.linePos(Math.max(0, Math.min(to, this.text.length + 1)));
+    if (b.line !== a.line || b.col <= a.col) return { line: a.line, col: a.col };
+    return { line: a.line, col: a.col, endCol: Math.min(b.col, Math.max(this.lineLength(a.line) + 1, a.col + 1)) };
+  }
+
+  /** 1-based line and column of an offset. */
+  private linePos(at: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: at - this.starts[lo]! + 1 };
+  }
+
+  /** Characters of a line as shown, without its line break. */
+  private lineLength(line: number): number {
+    const start = this.starts[line - 1]!;
+    const next = this.starts[line];
+    if (next === undefined) return this.text.length - start;
+    return next - 1 - start - (this.text[next - 2] === '\r' && next - 2 >= start ? 1 : 0);
   }
 
   /** The lines of each entry's key in the map at the path, in source order. */
@@ -99,7 +144,7 @@ export class Locator {
     const node = this.find(path).node;
     if (!isMap(node)) return out;
     for (const pair of node.items as Pair[]) {
-      if (isScalar(pair.key) && pair.key.range) out.set(String(pair.key.value), this.lines.linePos(pair.key.range[0]).line);
+      if (isScalar(pair.key) && pair.key.range) out.set(String(pair.key.value), this.linePos(pair.key.range[0]).line);
     }
     return out;
   }
@@ -109,7 +154,7 @@ export class Locator {
     let key: Node | undefined;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = (node.items as Pair[]).find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = this.pairIn(node, String(segment));
         if (!pair) return { node, key, complete: false };
         key = pair.key as Node;
         node = this.resolve(pair.value as Node | null);
@@ -124,17 +169,59 @@ export class Locator {
     return { node, key, complete: true };
   }
 
+  /** Where a string scalar's value starts in the source when the source is the value, bare or in quotes. */
+  private verbatim(node: Node, value: string): number | undefined {
+    const [from, to] = node.range!;
+    const length = to - from;
+    if (length === value.length && this.text.startsWith(value, from)) return from;
+    const quote = this.text[from];
+    if ((quote === '"' || quote === "'") && length >= value.length + 2 && this.text[from + value.length + 1] === quote) {
+      if (this.text.startsWith(value, from + 1) && !value.includes(quote) && !(quote === '"' && value.includes('\\'))) return from + 1;
+    }
+    return undefined;
+  }
+
+  private pairIn(node: YAMLMap, key: string): Pair | undefined {
+    let byKey = this.pairs.get(node);
+    if (!byKey) {
+      byKey = new Map();
+      for (const pair of node.items as Pair[]) {
+        if (!isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        if (!byKey.has(name)) byKey.set(name, pair);
+      }
+      this.pairs.set(node, byKey);
+    }
+    return byKey.get(key);
+  }
+
   private resolve(node: Node | null | undefined): Node | undefined {
     if (!node) return undefined;
-    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? node;
-    return node;
+    if (!isAlias(node)) return node;
+    if (!this.aliases) {
+      // As yaml resolves them: the last node with the anchor before the alias, in document order.
+      const aliases = new Map<Alias, Node>();
+      const anchors = new Map<string, Node>();
+      visit(this.doc, {
+        Node: (_key, n) => {
+          if (isAlias(n)) {
+            const target = anchors.get(n.source);
+            if (target) aliases.set(n, target);
+          } else if (n.anchor) {
+            anchors.set(n.anchor, n);
+          }
+        },
+      });
+      this.aliases = aliases;
+    }
+    return this.aliases.get(node) ?? node;
   }
 
   /** A value worth pointing at: written out, and on one line. */
   private usable(node: Node): boolean {
     if (!node.range || node.range[0] === node.range[1]) return false;
     if (isScalar(node) && node.value === null && node.range[1] - node.range[0] === 0) return false;
-    return this.lines.linePos(node.range[0]).line === this.lines.linePos(node.range[1]).line;
+    return this.linePos(node.range[0]).line === this.linePos(node.range[1]).line;
   }
 
   private place(node: Node): Place {
