@@ -172,10 +172,10 @@ export interface RunResult {
   summary: RunSummary;
   /** No finding and nothing that could not be tested: `runOk(summary)`. */
   ok: boolean;
-  /** Set for `idemchaos proxy`: its one scenario's attacks are these operations. */
-  proxy?: ProxySession;
   /** The run was interrupted (SIGINT, SIGTERM): attacks that had not finished are errors with the reason "interrupted". */
   interrupted?: boolean;
+  /** Set for `idemchaos proxy`: its one scenario's attacks are these operations. */
+  proxy?: ProxySession;
 }
 
 /** RunResult.ok: no finding and nothing that could not be tested. */
