@@ -10,6 +10,7 @@ import { FlagError, reportSetupError } from './errors.js';
 import { durationFlag, parsePositiveInt, scopeFrom } from './options.js';
 import { checkReportPaths, exitAfterReporters, reportersFor, type ReportFlags } from './reporters.js';
 import { exitCodeOf } from './run-command.js';
+import { interruptOnSignals } from './interrupt.js';
 
 export interface ProxyFlags extends ReportFlags {
   upstream: string;
@@ -28,10 +29,8 @@ export interface ProxyFlags extends ReportFlags {
 }
 
 export async function proxyCommand(command: string[], flags: ProxyFlags): Promise<number> {
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C (or SIGTERM) ends the session: the command's group is stopped and the reports are written; a second one exits at once.
+  const interruption = interruptOnSignals();
   try {
     const faults = parseFaults(flags.fault);
     const match = parseMatches(flags.match);
@@ -71,7 +70,7 @@ export async function proxyCommand(command: string[], flags: ProxyFlags): Promis
         ...(flags.insecure ? { insecure: true } : {}),
         ...(ca ? { ca } : {}),
         ...(withCommand ? { command } : {}),
-        signal: interrupt.signal,
+        signal: interruption.signal,
         onListening: ({ url, upstream }) => {
           const out = process.stdout;
           out.write(`idemchaos proxy ${url} → ${redact.text(upstream)}\n`);
@@ -82,12 +81,13 @@ export async function proxyCommand(command: string[], flags: ProxyFlags): Promis
       },
       events,
     );
-    return exitAfterReporters(exitCodeOf(result), reporters);
+    // Without a command, Ctrl-C is how a session ends: the verdict decides. With one, it cut the command short: 130 or 143, as run.
+    const interrupted = withCommand ? interruption.exitCode : undefined;
+    return interrupted ?? exitAfterReporters(exitCodeOf(result), reporters);
   } catch (err) {
     return reportSetupError(err);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruption.dispose();
   }
 }
 

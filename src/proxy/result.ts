@@ -30,9 +30,11 @@ export function operationResult(op: ProxyOperation): AttackResult {
 }
 
 export function sessionResult(session: ProxySession, startedAt: number): RunResult {
+  // No scenario file: line 0 makes the reports show `file` as the place, alone.
+  const name = `proxy ${session.upstream}`;
   const scenario: ScenarioResult = {
-    name: `proxy ${session.upstream}`,
-    file: '',
+    name,
+    file: name,
     line: 0,
     target: session.upstream,
     attacks: session.operations.map(operationResult),

@@ -41,11 +41,10 @@ export class GithubReporter implements Reporter {
 
 /** The workflow-command lines for one scenario's results, without newlines. */
 export function githubAnnotations(s: ScenarioResult, workspace: string): string[] {
-  // Line 0: not a file (a probe's command line), and a proxy session has no
-  // file at all: no file to pin to; the title names the command or session.
-  const inFile = s.line > 0 && s.file !== '';
+  // Line 0: not a file (a probe's command line), so no file to pin to; the title names the command.
+  const inFile = s.line > 0;
   const file = inFile ? workspacePath(s.file, workspace) : undefined;
-  const name = inFile || !s.file ? s.name : s.file;
+  const name = inFile ? s.name : s.file;
   const out: string[] = [];
   if (s.error) out.push(command('warning', { file, line: s.line, title: name }, `could not test: ${s.error}`));
   for (const a of s.attacks) {

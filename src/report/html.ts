@@ -114,7 +114,7 @@ export function htmlReport(result: RunResult, options: HtmlOptions = {}): string
         `<article class="finding" id="finding-${i + 1}" data-kind="${esc(f.kind)}">`,
         `<h3 class="finding-title">${icon('fail')} ${esc(s.name)} › ${esc(a.attack)}: <code>${esc(f.kind)}</code> <span class="severity">${SEVERITY[f.kind]}</span></h3>`,
         `<p class="message">${esc(f.message)}</p>`,
-        `<p class="where dim">${s.file ? `${esc(location(s.file, line))} · ` : ''}target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}${repeatRate(a) ? ` · ${esc(repeatRate(a)!)}` : ''}` +
+        `<p class="where dim">${esc(location(s.file, line))} · target ${esc(s.target)}${a.responseOnly ? ' · response-only (no side-effect oracle)' : ''}${repeatRate(a) ? ` · ${esc(repeatRate(a)!)}` : ''}` +
           `${timelineId.has(a) ? ` · <a href="#${timelineId.get(a)}">timeline</a>` : ''}</p>`,
         ...evidenceHtml(ev),
         '</article>',

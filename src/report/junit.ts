@@ -54,8 +54,7 @@ function testsuite(s: ScenarioResult, index: number, startedAt: string): { xml: 
 
 function testcase(s: ScenarioResult, a: AttackResult): string {
   const line = s.attackLines?.[a.attack] ?? s.line;
-  // A proxy session has no file: its testcases say where the operation went instead.
-  const where = s.file ? location(s.file, line) : s.target;
+  const where = location(s.file, line);
   const open = `    <testcase name="${attr(a.attack)}" classname="${attr(s.name)}" time="${seconds(a.durationMs)}">`;
   const body: string[] = [];
   switch (a.verdict) {

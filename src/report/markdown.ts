@@ -47,7 +47,7 @@ export function markdownSummary(result: RunResult): string {
       const line = s.attackLines?.[a.attack] ?? s.line;
       out.push('', `#### ${VERDICT_EMOJI.fail} ${inline(s.name)} › ${a.attack}: \`${f.kind}\` (${SEVERITY[f.kind]})`, '');
       out.push(paragraph(f.message), '');
-      const facts = s.file ? [`- where: ${code(location(s.file, line))}`] : [];
+      const facts = [`- where: ${code(location(s.file, line))}`];
       if (a.responseOnly) facts.push('- response-only: no side-effect oracle was declared');
       const rate = repeatRate(a);
       if (rate) facts.push(`- --repeat: ${inline(rate)}`);

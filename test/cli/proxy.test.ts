@@ -178,6 +178,29 @@ setInterval(() => {}, 1000);
     }
   });
 
+  it('Ctrl-C while a command runs: its group is stopped, the reports are written, exit 130', async () => {
+    const dir = await tempDir();
+    const json = path.join(dir, 'r.json');
+    const client = await script(`console.log('client up'); setInterval(() => {}, 1000);`);
+    const child = spawn(process.execPath, [BIN, 'proxy', '--upstream', 'demo', '--report-json', json, '--', 'node', client], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      const until = Date.now() + 15_000;
+      while (!stdout.includes('client up') && Date.now() < until) await sleep(20);
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, stdout);
+      assert.match(stdout, /was stopped by Ctrl-C after/);
+      const doc = JSON.parse(await readFile(json, 'utf8'));
+      assert.deepEqual([doc.proxy.command.interrupted, doc.proxy.command.signal, doc.proxy.stoppedBy], [true, 'SIGTERM', 'signal']);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
+  });
+
   it('--help stays cheap and lists the flags', async () => {
     const r = await cli(['proxy', '--help']);
     assert.equal(r.code, 0);

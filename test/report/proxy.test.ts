@@ -75,12 +75,13 @@ test('the terminal: an operations table, the command, and each finding with its 
   assert.doesNotMatch(out, /tok-999999/);
 });
 
-test('Markdown: the operations table, findings without a scenario file', () => {
+test('Markdown: the operations table, findings placed at the session, not a file', () => {
   const md = markdownSummary(session());
   assert.match(md, /^## ❌ idemchaos: 1 finding in 1 operation$/m);
   assert.match(md, /^\| 1 \| `POST \/orders` \| no key \| drop-response→reset, 201 \| ❌ unsafe-retry \|$/m);
   assert.match(md, /^\| 2 \| `POST \/orders\/<script>alert\(1\)<\/script>` \| no key \| drop-response→reset \| ✅ pass: never retried after a lost response: the caller cannot know whether it happened \|$/m);
-  assert.doesNotMatch(md, /where: /);
+  assert.match(md, /^- where: `proxy http:\/\/up\.test`$/m);
+  assert.doesNotMatch(md, /:0\b/);
 });
 
 test('HTML: an operations section with a timeline per operation, everything escaped', () => {
@@ -122,10 +123,10 @@ function needXmllint(t: TestContext): boolean {
   return false;
 }
 
-test('JUnit: a testcase per operation, valid against the junit-10 schema, located by the upstream', async (t) => {
+test('JUnit: a testcase per operation, valid against the junit-10 schema, located at the session', async (t) => {
   const xml = junitXml(session());
   assert.match(xml, /<testcase name="#1 POST \/orders" classname="proxy http:\/\/up\.test"/);
-  assert.match(xml, /at http:\/\/up\.test<\/failure>/);
+  assert.match(xml, /at proxy http:\/\/up\.test<\/failure>/);
   if (!needXmllint(t)) return;
   const file = path.join(await tempDir(), 'junit.xml');
   await writeFile(file, xml);
