@@ -12,6 +12,8 @@
 //           the very same request handler, so h1 and h2 bursts hit one store.
 //   busy    a busy loop that keeps one core occupied (yields every 50 ms so it
 //           notices the parent going away; bounded by maxMs).
+//   server  a correct API for the false-alarm soak: the demo (correct mode) or
+//           the express-idempotency orders API of test/fixtures.
 //
 // Every child exits when the IPC channel closes and after MAX_LIFETIME_MS.
 import fs from 'node:fs';
@@ -200,6 +202,43 @@ async function demoRole(config: { raceTurns: number; latencyMs: number }): Promi
   send({ type: 'ready', url: demo.url, h2c: `http://127.0.0.1:${frontPort}`, raceTurns: config.raceTurns });
 }
 
+// ---------------------------------------------------------------- server
+
+/**
+ * A correct server for the false-alarm soak (bench/soak.ts), in a process of
+ * its own like a real API: the demo in its correct mode (one instance or
+ * several sharing one store), or the express-idempotency orders API of
+ * test/fixtures/express-orders.ts, which idemchaos was not written against.
+ */
+async function serverRole(config: { kind: 'demo' | 'express'; instances?: number; latencyMs?: number; ttlMs?: number }): Promise<void> {
+  let server: { urls: string[]; close(): Promise<void> };
+  if (config.kind === 'demo') {
+    const { startDemo } = await import('../src/demo/server.js');
+    const demo = await startDemo({
+      bug: 'correct',
+      instances: config.instances ?? 1,
+      ...(config.latencyMs !== undefined ? { latencyMs: config.latencyMs } : {}),
+      ...(config.ttlMs !== undefined ? { ttlMs: config.ttlMs } : {}),
+    });
+    server = demo;
+  } else if (config.kind === 'express') {
+    const { startExpressOrders } = await import('../test/fixtures/express-orders.js');
+    const express = await startExpressOrders(config.latencyMs !== undefined ? { latencyMs: config.latencyMs } : {});
+    server = { urls: [express.url], close: () => express.close() };
+  } else {
+    throw new Error(`unknown server kind ${String(config.kind)}`);
+  }
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    send({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+  });
+  process.once('SIGTERM', () => {
+    void server.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 500).unref();
+  });
+  send({ type: 'ready', urls: server.urls });
+}
+
 // ---------------------------------------------------------------- busy
 
 function busyRole(config: { maxMs: number }): void {
@@ -229,6 +268,7 @@ async function main(): Promise<void> {
   if (role === 'spread') await spreadRole(config as { certPath: string; keyPath: string });
   else if (role === 'demo') await demoRole(config as { raceTurns: number; latencyMs: number });
   else if (role === 'busy') busyRole(config as { maxMs: number });
+  else if (role === 'server') await serverRole(config as { kind: 'demo' | 'express' });
   else throw new Error(`unknown role ${String(role)}`);
 }
 

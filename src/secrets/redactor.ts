@@ -1,5 +1,5 @@
 // Secrets never reach a report or a log. Shown as ***: every declared secret
-// value (raw, URL-encoded, JSON-escaped), credential headers (by name), URL
+// value (raw, URL-encoded, JSON-escaped, base64), credential headers (by name), URL
 // user info and credential-like query parameters. The idempotency key headers
 // stay visible: the tool's own random key is what a bug report needs.
 //
@@ -47,7 +47,7 @@ export class Redactor {
     let added = false;
     for (const s of secrets) {
       if (s.length < 3) continue; // too short to mask without mangling everything
-      for (const form of [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]) {
+      for (const form of [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1), ...base64Forms(s)]) {
         if (!this.forms.has(form)) {
           this.forms.add(form);
           added = true;
@@ -179,6 +179,27 @@ export class Redactor {
     if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.deep(v)])) as T;
     return value;
   }
+}
+
+/** Base64 text shorter than this is not masked: it would turn up by chance in any long base64 body. */
+const MIN_BASE64 = 8;
+
+/**
+ * A secret base64-encoded (and base64url), as servers echo it (in a header,
+ * a JSON field, a token's payload): the whole value's encoding, and the part
+ * that stands for its bytes alone inside a longer encoded text, at each of
+ * the three byte offsets it may start at (what surrounds it changes only the
+ * characters at either end).
+ */
+function base64Forms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const out = [bytes.toString('base64'), bytes.toString('base64url')];
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const core = encoded.slice(offset === 0 ? 0 : 4, Math.floor((offset + bytes.length) / 3) * 4);
+    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out.filter((form) => form.length >= MIN_BASE64);
 }
 
 /** Known values first, then URL user info, then credential query parameters. */

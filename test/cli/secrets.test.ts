@@ -23,9 +23,6 @@ function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string 
   return rawCli(args, { ...opts, env: { GITHUB_ACTIONS: 'false', ...opts.env }, timeoutMs: 120_000 });
 }
 
-
-
-
 /** Every form of a secret that must never be shown, and a distinctive prefix of it in each form. */
 function forms(secret: string): Record<string, string> {
   const json = JSON.stringify(secret).slice(1, -1);
@@ -37,7 +34,25 @@ function forms(secret: string): Record<string, string> {
     'JSON-escaped twice': JSON.stringify(json).slice(1, -1),
     'raw prefix': secret.slice(0, 6),
     'URL-encoded prefix': encodeURIComponent(secret.slice(0, 6)),
+    ...base64Forms(secret),
   };
+}
+
+/**
+ * The secret base64-encoded (and base64url) inside a longer encoded text, at
+ * each of the three byte offsets it may start at: the characters made of its
+ * bytes alone, which are the same whatever surrounds it.
+ */
+function base64Forms(secret: string): Record<string, string> {
+  const bytes = Buffer.from(secret, 'utf8');
+  const out: Record<string, string> = {};
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const core = encoded.slice(offset === 0 ? 0 : 4, Math.floor((offset + bytes.length) / 3) * 4);
+    out[`base64 at offset ${offset}`] = core;
+    out[`base64url at offset ${offset}`] = core.replace(/\+/g, '-').replace(/\//g, '_');
+  }
+  return out;
 }
 
 function decodeEntities(s: string): string {
@@ -313,3 +328,216 @@ test('malformed --secret and --env-file lines are refused without echoing the va
   assert.match(e.stderr, /--env-file .*bad\.env:2/);
   assertNoSecret('stderr', e.stderr, [secret]);
 });
+
+// ---------------------------------------------------------------------------
+// One secret, every command, every reporter
+
+/**
+ * An orders API that puts what it is sent back into its answers, every way an
+ * API might: the body's note as it came, base64-encoded in the body and in a
+ * header, the headers it was sent, the query string; /blobs answers the same
+ * in bytes that are not UTF-8. POST /login checks the password and issues a
+ * session token; everything else needs that token (or the secret itself, for
+ * probe) as bearer. A known key is replayed whatever the body (the reuse
+ * attack's mismatch-accepted), so findings show the evidence.
+ */
+interface EchoApi {
+  url: string;
+  /** What arrived: the password, notes, X-Note headers, tag and filter queries, bearers. */
+  seen: Record<'password' | 'note' | 'xNote' | 'tag' | 'filter' | 'bearer', string[]>;
+  tokens: string[];
+  close(): Promise<void>;
+}
+
+async function startEchoApi(secret: string): Promise<EchoApi> {
+  const seen: EchoApi['seen'] = { password: [], note: [], xNote: [], tag: [], filter: [], bearer: [] };
+  const tokens: string[] = [];
+  const made = { orders: [] as { id: string; ref: string }[], blobs: [] as { id: string; ref: string }[] };
+  const byKey = new Map<string, { type: string; body: Buffer }>();
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const server = (await import('node:http')).createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://echo.invalid');
+      const send = (status: number, type: string, body: Buffer, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': type, 'content-length': String(body.length), ...headers });
+        res.end(body);
+      };
+      const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
+        send(status, 'application/json', Buffer.from(JSON.stringify(value)), headers);
+      let body: Record<string, unknown> = {};
+      try {
+        body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        return json(400, { error: 'expected JSON', got: text });
+      }
+      if (req.method === 'POST' && url.pathname === '/login') {
+        seen.password.push(String(body['password']));
+        if (body['password'] !== secret) return json(401, { error: 'bad password', got: body['password'] });
+        const token = `tk-${Math.random().toString(16).slice(2, 10)}+/=x y`;
+        tokens.push(token);
+        return json(200, { token });
+      }
+      const auth = req.headers.authorization ?? '';
+      const bearer = /^Bearer (.+)$/.exec(auth)?.[1] ?? '';
+      seen.bearer.push(bearer);
+      if (bearer !== secret && !tokens.includes(bearer)) return json(401, { error: 'unauthorized', got: auth });
+      if (req.method === 'POST' && url.pathname === '/logout') return json(200, { ok: true, bye: bearer });
+      const kind = url.pathname === '/orders' ? 'orders' : url.pathname === '/blobs' ? 'blobs' : undefined;
+      if (!kind) return json(404, { error: 'not found' });
+      if (req.method === 'GET') {
+        seen.filter.push(url.searchParams.get('filter') ?? '');
+        const items = made[kind].filter((o) => o.ref === url.searchParams.get('ref'));
+        return json(200, { count: items.length, items, filter: url.searchParams.get('filter') });
+      }
+      const note = String(body['note']);
+      seen.note.push(note);
+      seen.xNote.push(String(req.headers['x-note'] ?? ''));
+      seen.tag.push(url.searchParams.get('tag') ?? '');
+      const key = String(req.headers['idempotency-key'] ?? '');
+      const stored = byKey.get(key);
+      const echo = { 'x-echo-note': note, 'x-echo-b64': b64(note), 'set-cookie': `session=${bearer}` };
+      if (stored) return send(201, stored.type, stored.body, echo);
+      const item = { id: `${kind[0]}${made[kind].length + 1}`, ref: String(body['ref']) };
+      made[kind].push(item);
+      const answer =
+        kind === 'orders'
+          ? { type: 'application/json', body: Buffer.from(JSON.stringify({ ...item, note, noteB64: b64(note), tag: url.searchParams.get('tag'), seen: { authorization: auth, xNote: req.headers['x-note'], xSession: req.headers['x-session'] } })) }
+          : { type: 'application/octet-stream', body: Buffer.concat([Buffer.from([0xff, 0x00, 0xfe]), Buffer.from(`id=${item.id};note=${note};b64=${b64(note)};auth=${auth}`)]) };
+      byKey.set(key, answer);
+      return send(201, answer.type, answer.body, echo);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    tokens,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Two scenarios (JSON answers, binary answers) that put {{ secrets.TOKEN }} in a header, a body and URLs, and capture a session token. */
+const EVERYWHERE = ['orders', 'blobs']
+  .map(
+    (kind, i) => `  - name: secret everywhere, ${kind}
+    target: "{{ env.BASE_URL }}"
+    setup: ${i === 0 ? `&login
+      - method: POST
+        path: /login
+        json: { user: qa, password: "{{ secrets.TOKEN }}" }
+        capture: { session_token: $.token }` : '*login'}
+    request:
+      method: POST
+      path: "/${kind}?tag={{ secrets.TOKEN }}"
+      headers:
+        Authorization: "Bearer {{ captures.session_token }}"
+        X-Note: "{{ secrets.TOKEN }}"
+        X-Session: "{{ captures.session_token }}"
+      json: { sku: widget-1, qty: 2, note: "{{ secrets.TOKEN }}", ref: "{{ run.id }}" }
+    idempotency: { ttl: 3s }
+    effects:
+      count:
+        request: { method: GET, path: "/${kind}?ref={{ run.id }}&filter={{ secrets.TOKEN }}" }
+        select: $.count
+      id: $.id
+    attacks: { replay: {}, reuse: {} }
+    teardown:
+      - method: POST
+        path: /logout
+        headers: { Authorization: "Bearer {{ captures.session_token }}" }
+`,
+  )
+  .join('');
+
+test('one secret in a header, a body, URLs, a setup capture and the server\'s answers: absent from every command, reporter and GitHub output, in every encoding', { timeout: SLOW }, async () => {
+  const secret = 'p@ss w/"q"&x-Every7';
+  const dir = await tempDir();
+  const file = await writeScenario(`scenarios:\n${EVERYWHERE}`, 'everywhere.yaml');
+  const reportsOf = (tag: string) => ['json', 'xml', 'md', 'html'].map((ext) => path.join(dir, `${tag}.${ext}`));
+  const reportFlags = (files: string[]) => ['--report-json', files[0]!, '--report-junit', files[1]!, '--report-markdown', files[2]!, '--report-html', files[3]!];
+  const github = (tag: string) => ({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: path.join(dir, `${tag}-step-summary.md`), GITHUB_WORKSPACE: dir });
+  const checked: [string, string][] = [];
+  const check = async (label: string, r: CliResult, files: string[] = []) => {
+    for (const [where, text] of await outputs(r, files)) checked.push([`${label} ${path.basename(where)}`, text]);
+  };
+  const withSecret = ['--secret', `TOKEN=${secret}`];
+
+  const server = await startEchoApi(secret);
+  try {
+    // run: every reporter, and GitHub's annotations and step summary.
+    const run = reportsOf('run');
+    const r = await cli(['run', file, '--target', server.url, ...withSecret, ...reportFlags(run)], { env: github('run') });
+    assert.equal(r.code, 1, show(r));
+    assert.match(r.stdout, /^::error /m, 'GitHub annotations');
+    assert.match(r.stdout, /reuse: mismatch-accepted/);
+    assert.match(r.stdout, /"note":"\*\*\*"/, 'the echoed body is masked, not dropped');
+    assert.match(r.stdout, /\(binary, base64\) /, 'the binary answer is shown');
+    await check('run', r, [...run, github('run').GITHUB_STEP_SUMMARY]);
+
+    // --verbose: every exchange as it happens, and its own JSON report for merge-reports.
+    const verboseJson = path.join(dir, 'verbose.json');
+    const v = await cli(['run', file, '--target', server.url, ...withSecret, '--verbose', '--report-json', verboseJson]);
+    assert.equal(v.code, 1, show(v));
+    assert.ok((v.stdout.match(/^ {4}→ POST /gm) ?? []).length >= 8, v.stdout);
+    await check('--verbose', v, [verboseJson]);
+
+    // probe: the secret in -H, --json and the URLs, no setup. (Written without spaces in the
+    // probed URL: probe reads it through new URL(), which encodes them and breaks the template.)
+    const probe = reportsOf('probe');
+    const p = await cli(
+      [
+        'probe', `${server.url}/orders?tag={{secrets.TOKEN}}`, '-H', 'Authorization: Bearer {{ secrets.TOKEN }}', '-H', 'X-Note: {{ secrets.TOKEN }}',
+        '--json', '{"sku":"widget-1","note":"{{ secrets.TOKEN }}","ref":"{{ run.id }}"}',
+        '--count', '/orders?ref={{ run.id }}&filter={{ secrets.TOKEN }}', '--count-select', '$.count', '--id', '$.id',
+        '--attack', 'replay,reuse', ...withSecret, ...reportFlags(probe),
+      ],
+      { env: github('probe') },
+    );
+    assert.equal(p.code, 1, show(p));
+    await check('probe', p, [...probe, github('probe').GITHUB_STEP_SUMMARY]);
+  } finally {
+    await server.close();
+  }
+
+  // The secret reached the server in every place, and the session token is one it issued.
+  for (const [place, values] of Object.entries(server.seen)) {
+    if (place === 'bearer') continue;
+    assert.ok(values.includes(secret), `the secret was not sent as ${place}: ${JSON.stringify(values)}`);
+  }
+  assert.ok(server.tokens.length >= 4, `${server.tokens.length} logins`);
+  assert.ok(server.tokens.every((t) => server.seen.bearer.includes(t)), 'each session token was sent back');
+
+  // merge-reports: the two runs' JSON reports, into every reporter and GitHub's.
+  const merged = reportsOf('merged');
+  const m = await cli(['merge-reports', run0(dir), path.join(dir, 'verbose.json'), ...reportFlags(merged)], { env: github('merged') });
+  assert.equal(m.code, 1, show(m));
+  await check('merge-reports', m, [...merged, github('merged').GITHUB_STEP_SUMMARY]);
+
+  // Nothing sent: --dry-run, --list, validate.
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  const dry = await cli(['run', file, '--target', down, ...withSecret, '--dry-run']);
+  assert.equal(dry.code, 0, show(dry));
+  assert.match(dry.stdout, /"note":"\*\*\*"/);
+  await check('--dry-run', dry);
+  const list = await cli(['run', file, '--target', down, ...withSecret, '--list']);
+  assert.equal(list.code, 0, show(list));
+  await check('--list', list);
+  const validate = await cli(['validate', file, ...withSecret]);
+  assert.equal(validate.code, 0, show(validate));
+  await check('validate', validate);
+
+  assert.ok(checked.length >= 25, `${checked.length} outputs checked`);
+  for (const [where, text] of checked) assertNoSecret(where, text, [secret, ...server.tokens]);
+});
+
+function run0(dir: string): string {
+  return path.join(dir, 'run.json');
+}

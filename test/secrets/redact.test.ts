@@ -24,6 +24,25 @@ describe('Redactor: declared secrets', () => {
     assert.equal(r.text(text), ['raw ***', 'url ***', 'json {"pw":"***"}', 'nested *** and ***', 'short xy stays'].join('\n'));
   });
 
+  it('masks the base64 and base64url encodings of a secret, alone or inside a longer encoded text', () => {
+    const r = new Redactor([SECRET]);
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    assert.equal(r.text(`echo ${b64(SECRET)}`), 'echo ***');
+    assert.equal(r.text(`url-safe ${Buffer.from(SECRET, 'utf8').toString('base64url')}`), 'url-safe ***');
+    // Inside a longer value (a Basic credential, a token payload), at each of the three byte offsets.
+    for (const before of ['', 'u:', 'ab:', 'user:']) {
+      for (const after of ['', '!', '#tail']) {
+        const encoded = b64(`${before}${SECRET}${after}`);
+        const shown = r.text(encoded);
+        assert.ok(shown.includes('***'), `${before}…${after}: ${shown}`);
+        // What is left is at most the groups that mix the secret with what surrounds it.
+        assert.ok(shown.replace('***', '').length <= encoded.length - b64(SECRET).length + 8, `${before}…${after}: ${shown}`);
+      }
+    }
+    // A short secret's base64 is too short to mask without mangling base64 bodies.
+    assert.equal(new Redactor(['abc']).text(b64('abc')), b64('abc'));
+  });
+
   it('adds values later (captured tokens), masking them from then on', () => {
     const r = new Redactor();
     assert.equal(r.text('token tok_123456'), 'token tok_123456');
