@@ -2,6 +2,11 @@
 // Thin launcher. `--version` is answered here, before the CLI (and commander)
 // loads, since `npx idemchaos --version` pays start-up on every call.
 const args = process.argv.slice(2);
+// A reader that stops early (`idemchaos --help | head`) is no error of ours.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
