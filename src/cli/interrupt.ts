@@ -2,6 +2,7 @@
 // (the pipeline stops starting work, ends what is in flight, runs teardown
 // and still writes every report), a second exits at once. Installed only for
 // the run itself; outside it the signals keep node's default (exit at once).
+import { setMaxListeners } from 'node:events';
 import { EXIT } from './exit-codes.js';
 
 const EXIT_BY_SIGNAL = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
@@ -27,6 +28,8 @@ export interface Interruption {
 
 export function interruptOnSignals(): Interruption {
   const controller = new AbortController();
+  // Every connection of a burst listens to it (a thousand at once is normal): no "possible leak" warning on stderr.
+  setMaxListeners(0, controller.signal);
   let received: HandledSignal | undefined;
   const onSignal = (name: HandledSignal): void => {
     if (received) {
