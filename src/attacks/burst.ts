@@ -10,7 +10,8 @@ import { toInstance } from './run.js';
 export async function releaseDuplicates(env: AttackEnv, engine: BurstEngine, request: HttpRequest, labels: string[]): Promise<EngineBurst> {
   const n = labels.length;
   const requests = labels.map((_, i) => toInstance(env, request, i));
-  const burst = await engine.burst(requests, { ...env.transport, labels });
+  const fire = () => engine.burst(requests, { ...env.transport, labels });
+  const burst = await (env.exclusive ? env.exclusive(requests.map((r) => r.url), fire) : fire());
   if (env.instances.length > 1) burst.exchanges.forEach((e, i) => (e.instance = (i % env.instances.length) + 1));
   env.record(...burst.exchanges);
   // A duplicate the server accepted and then hung up on is the server's fault

@@ -64,6 +64,11 @@ export interface AttackEnv {
   /** Called before the attack sleeps until `untilMs` (epoch ms) for `what`, so a long wait is not silence. */
   waiting?(what: string, untilMs: number): void;
   /**
+   * Runs a burst once no other burst of the run is on any of `origins`
+   * (--workers: bursts never overlap on one target). Absent: at once.
+   */
+  exclusive?<T>(origins: string[], task: () => Promise<T>): Promise<T>;
+  /**
    * Aborted when the run is interrupted. The client, the transport options
    * and the oracle carry it already; an attack passes it to its own waits
    * (`sleep(ms, env.signal)`), which then end with Interrupted.

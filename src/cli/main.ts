@@ -191,6 +191,7 @@ function commonRunOptions(cmd: Command): Command {
     .option('--dry-run', 'print every request a run would send and the side effects it may create, then exit 0 without connecting')
     .option('--max-requests <n>', 'refuse (exit 2) a run that would send more requests than this')
     .option('--shard <i/n>', 'run only shard i of n (scenarios dealt round-robin in path order)')
+    .option('--workers <n>', 'scenarios at the same time, and above 1 the attacks of each (bursts never overlap on one target); reports keep file order (default: the number of CPUs; 1 runs everything in turn)')
     .option('--verbose', 'print every exchange as it happens (redacted)')
     .option('--quiet', 'print only findings and the summary');
   return cmd;

@@ -1,6 +1,7 @@
 // Flags shared by `run` and `probe`, parsed into what the steps need.
 import { constants as bufferConstants } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { parseDuration } from '../scenario/duration.js';
 import { ATTACK_IDS, type AttackId } from '../attacks/index.js';
 import type { TransportOptions } from '../model/http.js';
@@ -38,6 +39,7 @@ export interface CommonFlags {
   engine?: string;
   requests?: string;
   repeat?: string;
+  workers?: string;
   reportJunit?: string;
   reportMarkdown?: string;
   reportHtml?: string;
@@ -69,6 +71,16 @@ export function parsePositiveInt(value: string | undefined, flag: string): numbe
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new FlagError(`${flag} expects a whole number of at least 1, got '${value}'`);
   return Number(value);
+}
+
+/** Most scenarios at once: beyond this, a run only queues more work on the target than it can watch. */
+export const MAX_WORKERS = 64;
+
+/** `--workers`: how many scenarios at once; default the number of CPUs, like Playwright Test. */
+export function parseWorkers(value: string | undefined): number {
+  const n = parsePositiveInt(value, '--workers');
+  if (n !== undefined && n > MAX_WORKERS) throw new FlagError(`--workers expects at most ${MAX_WORKERS}, got ${n}`);
+  return n ?? Math.min(MAX_WORKERS, os.availableParallelism());
 }
 
 export function parseShardFlag(value: string | undefined): Shard | undefined {

@@ -15,7 +15,7 @@ import { runPlans } from '../run/pipeline.js';
 import { EXIT } from './exit-codes.js';
 import { location } from '../model/text.js';
 import { FlagError, reportSetupError } from './errors.js';
-import { parseAttackList, parsePositiveInt, parseShardFlag, scopeFrom, transportOptions, type CommonFlags } from './options.js';
+import { parseAttackList, parsePositiveInt, parseShardFlag, parseWorkers, scopeFrom, transportOptions, type CommonFlags } from './options.js';
 import { dryRunText, listText } from './preview.js';
 import { checkReportPaths, exitAfterReporters, reportersFor } from './reporters.js';
 import { interruptOnSignals } from './interrupt.js';
@@ -104,6 +104,7 @@ export async function runOrPreview(
     return EXIT.ok;
   }
   const maxRequests = parsePositiveInt(flags.maxRequests, '--max-requests');
+  const workers = parseWorkers(flags.workers);
   if (maxRequests !== undefined) {
     const needed = plans.reduce((n, p) => n + requestBudget(plannedRequests(p, scope)), 0);
     if (needed > maxRequests) {
@@ -119,7 +120,7 @@ export async function runOrPreview(
   const interruption = interruptOnSignals();
   let result: RunResult;
   try {
-    result = await runPlans(plans, { scope, transport, onSecret: (value) => redact.add(value), signal: interruption.signal }, events);
+    result = await runPlans(plans, { scope, transport, workers, onSecret: (value) => redact.add(value), signal: interruption.signal }, events);
   } finally {
     interruption.dispose();
   }

@@ -22,6 +22,12 @@ export type RunEvent =
   /** Every request an attack made, with its response: what `--verbose` prints. */
   | { type: 'exchange'; scenario: ScenarioRef; attack: string; exchange: Exchange }
   | { type: 'attack-end'; scenario: ScenarioRef; result: AttackResult }
+  /**
+   * With --workers above 1: every attack running at this moment, told at once
+   * (the other events of a scenario wait until those before it are told).
+   * For a live line; the other reporters ignore it.
+   */
+  | { type: 'running'; attacks: { scenario: ScenarioRef; attack: string; since: number }[] }
   | { type: 'scenario-end'; scenario: ScenarioRef; result: ScenarioResult }
   /** `idemchaos proxy`: one attempt of an operation under audit, when the proxy is done with it. */
   | { type: 'attempt'; operation: number; retry: boolean; attempt: ProxyAttempt }

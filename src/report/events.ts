@@ -66,6 +66,7 @@ export function redactEvent(event: RunEvent, redact: Redactor): RunEvent {
     case 'attack-begin':
     case 'attack-progress':
     case 'interrupted':
+    case 'running':
       return event;
     case 'scenario-begin':
       return { ...event, target: redact.text(event.target) };

@@ -46,6 +46,10 @@ export class TerminalReporter implements Reporter {
   private current: { label: string; start: number; sent: number; waits: Wait[] } | undefined;
   /** Without a live line: the timer that reports a long wait. */
   private waitTicker: NodeJS.Timeout | undefined;
+  /** With --workers: every attack running now, the ones not yet shown included. */
+  private running: { scenario: string; attack: string }[] = [];
+  /** The scenario whose attacks are being shown. */
+  private currentScenario: string | undefined;
 
   constructor(private readonly opts: TerminalOptions) {
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -56,6 +60,7 @@ export class TerminalReporter implements Reporter {
     if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning' && event.type !== 'interrupted') return;
     switch (event.type) {
       case 'scenario-begin':
+        this.currentScenario = event.scenario.name;
         this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${location(event.scenario.file, event.scenario.line)} → ${event.target}`)}\n`);
         break;
       case 'attack-begin':
@@ -74,6 +79,10 @@ export class TerminalReporter implements Reporter {
         this.current.waits.push({ what: event.what, until: event.until });
         if (this.opts.live) this.drawLive();
         else this.reportWait(event.until);
+        break;
+      case 'running':
+        this.running = event.attacks.map((a) => ({ scenario: a.scenario.name, attack: a.attack }));
+        if (this.opts.live && this.current) this.drawLive();
         break;
       case 'attack-progress':
         if (this.current) this.current.sent = event.requestsSent;
@@ -126,7 +135,20 @@ export class TerminalReporter implements Reporter {
     const secs = ((Date.now() - this.current.start) / 1000).toFixed(1);
     const wait = this.nextWait();
     const waiting = wait ? `; waiting for ${firstLine(wait.what)}: ${remaining(wait.until - Date.now())} left` : '';
-    this.write(`\r\x1b[2K  ${this.c.cyan('…')} ${this.current.label}  ${this.c.dim(`${secs}s, ${this.current.sent} requests sent${waiting}`)}`);
+    const status = `${secs}s, ${this.current.sent} requests sent${waiting}${this.alsoRunning()}`;
+    // One row or the rewrite in place breaks: cut to the terminal's width.
+    const room = (this.opts.out.columns ?? 0) - 6 - this.current.label.length;
+    const shown = room > 0 && status.length > room ? `${status.slice(0, Math.max(0, room - 1))}…` : status;
+    this.write(`\r\x1b[2K  ${this.c.cyan('…')} ${this.current.label}  ${this.c.dim(shown)}`);
+  }
+
+  /** With --workers: what else runs beside the attack shown, which the report lists later. */
+  private alsoRunning(): string {
+    const label = this.current?.label;
+    const others = this.running.filter((r) => !(r.attack === label && r.scenario === this.currentScenario));
+    if (others.length === 0) return '';
+    const named = others.slice(0, 2).map((r) => `${r.scenario} › ${r.attack}`);
+    return `; also running: ${named.join(', ')}${others.length > 2 ? ` and ${others.length - 2} more` : ''}`;
   }
 
   /** The pending wait that ends first. */

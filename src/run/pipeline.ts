@@ -15,6 +15,9 @@ import type { TemplateScope } from '../scenario/types.js';
 import type { EventSink, ScenarioRef } from '../model/events.js';
 import { repeated } from './repeat.js';
 import { INTERRUPTED } from '../model/errors.js';
+import { forEachLimited } from '../engine/transport/burst.js';
+import { burstLock, type Exclusive } from './burst-lock.js';
+import { Sequencer, type Lane } from './sequencer.js';
 import { announceInterruption, interruptedResult, NOT_STARTED, teardownClient, untilInterrupted, withSignal } from './interrupt.js';
 
 export interface RunnerOptions {
@@ -28,6 +31,14 @@ export interface RunnerOptions {
    * still runs (bounded), and the result has `interrupted: true`. See interrupt.ts.
    */
   signal?: AbortSignal;
+  /**
+   * Scenarios run at the same time (default 1: one after the other, each
+   * attack after the one before). Above 1, the attacks of a scenario run
+   * at the same time too (each has its own keys and run ids, and the oracle
+   * counts only its run), bursts never overlap on one target, and the
+   * events still come in file order (see sequencer.ts).
+   */
+  workers?: number;
 }
 
 /** For runs whose events nobody watches (the demo's modes, tests). */
@@ -36,14 +47,28 @@ export const SILENT: EventSink = { emit: async () => undefined };
 export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, events: EventSink): Promise<RunResult> {
   const startedAt = new Date();
   const t0 = now();
-  await events.emit({
+  const workers = Math.max(1, Math.floor(options.workers ?? 1));
+  const sequencer = new Sequencer(events, workers > 1);
+  await sequencer.direct.emit({
     type: 'run-begin',
     scenarios: plans.map((p) => ({ ref: refOf(p), attacks: p.attacks.map((a) => a.id) })),
   });
+  // Every lane up front, in file order: a scenario's start, its attacks, its end.
+  const lanes = plans.map((plan) => ({ start: sequencer.lane(), attacks: plan.attacks.map(() => sequencer.lane()), end: sequencer.lane() }));
+  const shared: Shared = { parallel: workers > 1, exclusive: burstLock() };
   const scenarios: ScenarioResult[] = [];
-  const stopAnnouncing = announceInterruption(options.signal, events);
-  for (const plan of plans) scenarios.push(options.signal?.aborted ? notStarted(plan, options) : await runScenario(plan, options, events));
+  const stopAnnouncing = announceInterruption(options.signal, sequencer.direct);
+  await forEachLimited(plans.length, workers, async (i) => {
+    const plan = plans[i]!;
+    if (options.signal?.aborted) {
+      scenarios[i] = notStarted(plan, options);
+      for (const lane of [lanes[i]!.start, ...lanes[i]!.attacks, lanes[i]!.end]) lane.close();
+    } else {
+      scenarios[i] = await runScenario(plan, options, lanes[i]!, shared);
+    }
+  });
   stopAnnouncing();
+  await sequencer.drained();
   const summary = summarize(scenarios);
   const result: RunResult = {
     startedAt: startedAt.toISOString(),
@@ -53,16 +78,29 @@ export async function runPlans(plans: ScenarioPlan[], options: RunnerOptions, ev
     ok: runOk(summary),
   };
   if (options.signal?.aborted) result.interrupted = true;
-  await events.emit({ type: 'run-end', result });
+  await sequencer.direct.emit({ type: 'run-end', result });
   return result;
 }
 
-async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: EventSink): Promise<ScenarioResult> {
+/** What the scenarios of one run share. */
+interface Shared {
+  /** The attacks of a scenario at the same time (--workers above 1). */
+  parallel: boolean;
+  exclusive: Exclusive;
+}
+
+interface ScenarioLanes {
+  start: Lane;
+  attacks: Lane[];
+  end: Lane;
+}
+
+async function runScenario(plan: ScenarioPlan, options: RunnerOptions, lanes: ScenarioLanes, shared: Shared): Promise<ScenarioResult> {
   const { scenario } = plan;
   const ref = refOf(plan);
   const instances = renderInstances(scenario, { scope: options.scope, run: newRun() });
   const target = instances[0]!;
-  await events.emit({ type: 'scenario-begin', scenario: ref, target });
+  await lanes.start.emit({ type: 'scenario-begin', scenario: ref, target });
   const client = new HttpClient(withSignal(options.transport, options.signal));
   const attacks: AttackResult[] = [];
   let unreachable: string | undefined;
@@ -87,31 +125,41 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
         setupFailure = new CannotTest(`internal error in idemchaos during setup: ${(err as Error)?.stack ?? String(err)}`);
       }
     }
-    for (const attack of plan.attacks) {
+    lanes.start.close();
+    const one = async (j: number): Promise<void> => {
+      const attack = plan.attacks[j]!;
+      const lane = lanes.attacks[j]!;
       if (options.signal?.aborted) {
-        attacks.push(interruptedResult(attack, plan, 0, NOT_STARTED));
-        continue;
+        attacks[j] = interruptedResult(attack, plan, 0, NOT_STARTED);
+        lane.close();
+        return;
       }
-      await events.emit({ type: 'attack-begin', scenario: ref, attack: attack.id });
+      await lane.emit({ type: 'attack-begin', scenario: ref, attack: attack.id });
       const result = setupFailure && !attack.skip
         ? setupErrorResult(attack, plan, setupFailure)
         : unreachable
         ? { ...errorResult(attack, plan, 0, unreachable), unreachable: true }
-        : await repeated(plan.repeat ?? 1, (before) => runAttack(plan, attack, options, client, instances, captures, (sent, exchanges) => {
-            for (const exchange of exchanges) void events.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
-            void events.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: before + sent });
-          }, (what, until) => void events.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })));
+        : await repeated(plan.repeat ?? 1, (before) => runAttack(plan, attack, options, { client, instances, captures, exclusive: shared.exclusive }, (sent, exchanges) => {
+            for (const exchange of exchanges) void lane.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
+            void lane.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: before + sent });
+          }, (what, until) => void lane.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })));
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
-      attacks.push(result);
-      await events.emit({ type: 'attack-end', scenario: ref, result });
-    }
+      attacks[j] = result;
+      await lane.emit({ type: 'attack-end', scenario: ref, result });
+      lane.close();
+    };
+    if (shared.parallel) await Promise.all(plan.attacks.map((_, j) => one(j)));
+    else for (let j = 0; j < plan.attacks.length; j++) await one(j);
   } finally {
+    // A setup that threw past its own handling, or an attack that did: the lanes must still close.
+    lanes.start.close();
+    for (const lane of lanes.attacks) lane.close();
     try {
       if (runnable && scenario.teardown?.length) {
         const teardown = teardownClient(options.transport, options.signal);
         try {
-          for (const message of await runTeardown({ ...steps, client: teardown.client }, captures)) await events.emit({ type: 'warning', message });
+          for (const message of await runTeardown({ ...steps, client: teardown.client }, captures)) await lanes.end.emit({ type: 'warning', message });
         } finally {
           await teardown.dispose();
         }
@@ -122,17 +170,24 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, events: E
   }
   const result: ScenarioResult = { name: scenario.name, file: scenario.file, line: scenario.pos.line, target, attacks, attackLines: scenario.attackLines };
   if (setupFailure) result.error = setupFailure.message;
-  await events.emit({ type: 'scenario-end', scenario: ref, result });
+  await lanes.end.emit({ type: 'scenario-end', scenario: ref, result });
+  lanes.end.close();
   return result;
+}
+
+/** What an attack run shares with the other attacks of its scenario. */
+interface AttackShared {
+  client: HttpClient;
+  instances: string[];
+  captures: Record<string, string>;
+  exclusive: Exclusive;
 }
 
 async function runAttack(
   plan: ScenarioPlan,
   attack: AttackPlan,
   options: RunnerOptions,
-  client: HttpClient,
-  instances: string[],
-  captures: Record<string, string>,
+  { client, instances, captures, exclusive }: AttackShared,
   progress: (sent: number, exchanges: Exchange[]) => void,
   waiting: (what: string, untilMs: number) => void,
 ): Promise<AttackResult> {
@@ -153,6 +208,7 @@ async function runAttack(
     captures,
     record: (...exchanges) => (recorded.push(...exchanges), progress((sent += exchanges.length), exchanges)),
     waiting,
+    exclusive,
   };
   try {
     const module = attackById(attack.id)!;

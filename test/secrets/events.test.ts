@@ -140,6 +140,7 @@ function everyEvent(secret = SECRET): Record<RunEvent['type'], RunEvent> {
     'attack-wait': { type: 'attack-wait', scenario: ref, attack: 'expiry', what: `the retry of key ${secret}`, until: 1_764_324_060_000 },
     exchange: { type: 'exchange', scenario: ref, attack: 'concurrent', exchange: exchange('burst 1/3', secret) },
     'attack-end': { type: 'attack-end', scenario: ref, result: attack(secret) },
+    running: { type: 'running', attacks: [{ scenario: ref, attack: 'expiry', since: 1_764_324_000_000 }] },
     'scenario-end': { type: 'scenario-end', scenario: ref, result: scenario(secret) },
     attempt: { type: 'attempt', operation: 1, retry: false, attempt: proxyAttempt(secret) },
     warning: { type: 'warning', message: `teardown failed for ${secret}` },
