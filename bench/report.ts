@@ -7,7 +7,8 @@ import { DETECT_ENGINES } from './detection.js';
 import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
 import { SPREAD_ENGINES } from './spread.js';
 import type { StartupResult } from './startup.js';
-import { fmt, fmtRatio, median, pct, ratio, summarize } from './stats.js';
+import { renderWorkers, workersVerdicts, type WorkersResult } from './workers.js';
+import { across, fmt, fmtRatio, median, pct, ratio, summarize, table } from './stats.js';
 
 export interface Machine {
   nproc: number;
@@ -27,26 +28,16 @@ export interface RunResult {
   /** 1-minute load average when the run started and ended (other work on the box shows here). */
   load?: { start: number; end: number };
   /** CPU use of the whole box over one second just before each part (nothing of ours running), 0..1. */
-  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null };
+  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null; workers?: number | null };
   spread?: SpreadResult;
   detection?: DetectionResult;
   startup?: StartupResult;
+  /** --workers: a suite of copies and detection beside other attacks (absent in runs made before it existed). */
+  workers?: WorkersResult;
   elapsedMs: number;
 }
 
 type Num = number | null;
-
-/** The median across runs and, with several runs, "(a / b / …)" of the per-run values. */
-function across(values: Num[], format: (v: Num) => string = (v) => fmt(v)): string {
-  const med = median(values);
-  if (values.length <= 1) return format(med);
-  return `${format(med)} (${values.map(format).join(' / ')})`;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 // ---------------------------------------------------------------- spread
 
@@ -353,6 +344,7 @@ export function verdicts(runs: RunResult[]): Verdict[] {
       met: null,
     });
   }
+  out.push(...workersVerdicts(runs.flatMap((r) => (r.workers ? [r.workers] : []))));
   return out;
 }
 
@@ -393,6 +385,8 @@ export function renderAll(runs: RunResult[]): string {
   if (spread) parts.push(`### Arrival spread\n\n${spread}`);
   const detection = renderDetection(runs);
   if (detection) parts.push(`### Detection power\n\n${detection}`);
+  const workers = renderWorkers(runs.flatMap((r) => (r.workers ? [r.workers] : [])));
+  if (workers) parts.push(`### Workers: a big suite, and bursts beside other attacks\n\n${workers}`);
   const startup = renderStartup(runs);
   if (startup) parts.push(`### Start-up\n\n${startup}`);
   return parts.join('\n\n');

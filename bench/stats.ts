@@ -65,3 +65,16 @@ export function pct(part: number, whole: number): string {
   if (whole <= 0) return '–';
   return `${Math.round((100 * part) / whole)}%`;
 }
+
+/** The median across runs and, with several runs, "(a / b / …)" of the per-run values. */
+export function across(values: (number | null)[], format: (v: number | null) => string = (v) => fmt(v)): string {
+  const med = median(values);
+  if (values.length <= 1) return format(med);
+  return `${format(med)} (${values.map(format).join(' / ')})`;
+}
+
+/** A Markdown table. */
+export function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
