@@ -2,6 +2,7 @@
 // `npm run bench` and the generated block of docs/benchmarks.md. With several
 // runs, every figure is the median across runs, with the per-run values
 // (or their range) beside it so the run-to-run spread stays visible.
+import type { BurstIndexResult } from './burst-index.js';
 import type { DetectionResult, DetectCell, DetectEngine, Load } from './detection.js';
 import { DETECT_ENGINES } from './detection.js';
 import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
@@ -27,8 +28,10 @@ export interface RunResult {
   /** 1-minute load average when the run started and ended (other work on the box shows here). */
   load?: { start: number; end: number };
   /** CPU use of the whole box over one second just before each part (nothing of ours running), 0..1. */
-  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null };
+  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null; bursts?: number | null };
   spread?: SpreadResult;
+  /** Arrival spread by burst index, a fresh process per measured run (absent in runs made before it existed). */
+  bursts?: BurstIndexResult;
   detection?: DetectionResult;
   startup?: StartupResult;
   elapsedMs: number;
@@ -183,6 +186,56 @@ function renderFinalWrites(runs: RunResult[]): string {
   )}`;
 }
 
+// ---------------------------------------------------------------- burst index
+
+function indexSamples(run: RunResult, condition: string, variant: string, index: number) {
+  return run.bursts?.samples.filter((x) => x.condition === condition && x.variant === variant && x.index === index) ?? [];
+}
+
+function indexStat(run: RunResult, condition: string, variant: string, index: number, field: 'spreadMs' | 'releaseSkewMs', stat: 'median' | 'p90'): Num {
+  return summarize(indexSamples(run, condition, variant, index).map((x) => x[field]))[stat];
+}
+
+export function renderBurstIndex(runs: RunResult[]): string {
+  const withIdx = runs.filter((r) => r.bursts);
+  if (withIdx.length === 0) return '';
+  const first = withIdx[0]!.bursts!;
+  const indexes = Array.from({ length: first.bursts }, (_, i) => i + 1);
+  const variants = first.variants.map((v) => v.name);
+  const out: string[] = [];
+  for (const condition of first.conditions.map((c) => c.name)) {
+    const rows: string[][] = [];
+    for (const index of indexes) {
+      for (const variant of variants) {
+        const samples = withIdx.flatMap((r) => indexSamples(r, condition, variant, index));
+        const complete = samples.filter((x) => x.arrived === first.n && x.ok === first.n).length;
+        const stat = (r: RunResult, v: string, i: number) => indexStat(r, condition, v, i, 'spreadMs', 'median');
+        rows.push([
+          String(index),
+          variant,
+          withIdx.map((r) => indexSamples(r, condition, variant, index).length).join(' / '),
+          complete === samples.length ? 'all' : `${complete}/${samples.length} bursts complete`,
+          `**${across(withIdx.map((r) => stat(r, variant, index)))}**`,
+          across(withIdx.map((r) => indexStat(r, condition, variant, index, 'spreadMs', 'p90'))),
+          across(withIdx.map((r) => ratio(stat(r, variant, index), stat(r, variant, first.bursts))), fmtRatio),
+          across(withIdx.map((r) => ratio(stat(r, variant, index), stat(r, variants[0]!, index))), fmtRatio),
+          across(withIdx.map((r) => indexStat(r, condition, variant, index, 'releaseSkewMs', 'median'))),
+        ]);
+      }
+    }
+    out.push(
+      `**h1, N = ${first.n}, ${first.bursts} bursts per fresh process ${first.gapMs} ms apart, ${condition}**: arrival spread at the server by burst index, ms (median over processes)\n\n` +
+        table(['burst', 'release', 'processes', 'arrived', 'median spread', 'p90 spread', `÷ burst ${first.bursts}`, '÷ before', 'median release skew'], rows),
+    );
+  }
+  const notes = withIdx.flatMap((r, i) => r.bursts!.notes.map((note) => `run ${i + 1}: ${note}`));
+  const errors = withIdx.flatMap((r, i) =>
+    r.bursts!.samples.filter((x) => x.error).map((x) => `run ${i + 1}: ${x.condition}, ${x.variant}, process ${x.run + 1}, burst ${x.index}: ${x.error}`),
+  );
+  if (notes.length + errors.length > 0) out.push([...notes, ...errors.slice(0, 5)].map((n) => `- ${n}`).join('\n'));
+  return out.join('\n\n');
+}
+
 // ---------------------------------------------------------------- detection
 
 function cellOf(run: RunResult, k: number, load: Load, engine: DetectEngine): DetectCell | undefined {
@@ -321,6 +374,28 @@ export function verdicts(runs: RunResult[]): Verdict[] {
     }
   }
 
+  const bi = runs.filter((r) => r.bursts);
+  if (bi.length > 0) {
+    const b = bi[0]!.bursts!;
+    const [before, after] = [b.variants[0]!.name, b.variants[b.variants.length - 1]!.name];
+    // The worst burst of a process against its best, per kind of process: 1.0 when every burst is alike.
+    const unevenness = (r: RunResult, condition: string, variant: string): Num => {
+      const meds = Array.from({ length: b.bursts }, (_, i) => indexStat(r, condition, variant, i + 1, 'spreadMs', 'median'));
+      if (meds.some((m) => m === null)) return null;
+      return ratio(Math.max(...(meds as number[])), Math.min(...(meds as number[])));
+    };
+    for (const condition of b.conditions.map((c) => c.name)) {
+      const per = bi.map((r) => unevenness(r, condition, after));
+      const was = bi.map((r) => unevenness(r, condition, before));
+      const med = median(per);
+      out.push({
+        target: `h1, ${condition}: every burst of a fresh process as tight as the others (slowest ÷ fastest median spread by burst index at most 1.25, N = ${b.n})`,
+        figure: `${after}: ${across(per, fmtRatio)}; ${before}: ${across(was, fmtRatio)}`,
+        met: med === null ? null : med <= 1.25,
+      });
+    }
+  }
+
   const fw = finalWriteFigures(runs).filter((f) => f.n === 20);
   if (fw.length > 0) {
     out.push({
@@ -391,6 +466,8 @@ export function renderAll(runs: RunResult[]): string {
   parts.push(`### Targets\n\n${renderVerdicts(runs)}`);
   const spread = renderSpread(runs);
   if (spread) parts.push(`### Arrival spread\n\n${spread}`);
+  const bursts = renderBurstIndex(runs);
+  if (bursts) parts.push(`### First burst and later bursts\n\n${bursts}`);
   const detection = renderDetection(runs);
   if (detection) parts.push(`### Detection power\n\n${detection}`);
   const startup = renderStartup(runs);

@@ -2,7 +2,7 @@
 // Markdown tables. Writes nothing unless asked:
 //
 //   --quick               fewer bursts and runs (a smoke test, not figures to quote)
-//   --only a,b            spread, detection, startup (default: all three)
+//   --only a,b            spread, bursts, detection, startup (default: all four)
 //   --json FILE           also save this run's raw results to FILE
 //   --from A.json,B.json  measure nothing: render saved runs (medians across them)
 //   --write               replace the generated block of docs/benchmarks.md
@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { curlVersion } from './clients.js';
+import { runBurstIndex } from './burst-index.js';
 import { runDetection } from './detection.js';
 import { killAllChildren } from './proc.js';
 import { renderAll, type RunResult } from './report.js';
@@ -66,7 +67,7 @@ async function ambient(args: Args, log: (line: string) => void): Promise<number 
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, write: false, only: new Set(['spread', 'detection', 'startup']), quietWaitS: 0 };
+  const args: Args = { quick: false, write: false, only: new Set(['spread', 'bursts', 'detection', 'startup']), quietWaitS: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -84,7 +85,7 @@ function parseArgs(argv: string[]): Args {
     }
     else if (a === '--only') {
       const names = value().split(',').filter(Boolean);
-      for (const n of names) if (!['spread', 'detection', 'startup'].includes(n)) throw new Error(`--only: unknown part ${n}`);
+      for (const n of names) if (!['spread', 'bursts', 'detection', 'startup'].includes(n)) throw new Error(`--only: unknown part ${n}`);
       args.only = new Set(names);
     } else throw new Error(`unknown argument ${a} (known: --quick, --only, --json, --from, --write, --quiet-wait)`);
   }
@@ -123,6 +124,11 @@ async function measure(args: Args, argv: string[]): Promise<RunResult> {
     result.ambient!.spread = await ambient(args, log);
     log('arrival spread…');
     result.spread = await runSpread({ ns: [20, 100], bursts: args.quick ? 5 : 30, budgetMs: args.quick ? 60_000 : 150_000, log });
+  }
+  if (args.only.has('bursts')) {
+    result.ambient!.bursts = await ambient(args, log);
+    log('first burst and later bursts…');
+    result.bursts = await runBurstIndex({ n: 20, bursts: 3, gapMs: 200, runs: args.quick ? 3 : 20, budgetMs: args.quick ? 60_000 : 120_000, log });
   }
   if (args.only.has('detection')) {
     result.ambient!.detection = await ambient(args, log);

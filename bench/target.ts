@@ -14,6 +14,8 @@
 //           notices the parent going away; bounded by maxMs).
 //   server  a correct API for the false-alarm soak: the demo (correct mode) or
 //           the express-idempotency orders API of test/fixtures.
+//   h1-client  not a server: a fresh process that sends a few last-byte bursts
+//           to the spread target and reports them (bench/burst-index.ts).
 //
 // Every child exits when the IPC channel closes and after MAX_LIFETIME_MS.
 import fs from 'node:fs';
@@ -127,15 +129,18 @@ async function spreadRole(config: { certPath: string; keyPath: string }): Promis
   const h2c = http2.createServer();
   h2c.on('stream', onStream);
   h2c.on('sessionError', () => {});
-  const h2tls = http2.createSecureServer({
-    key: fs.readFileSync(config.keyPath),
-    cert: fs.readFileSync(config.certPath),
-  });
-  h2tls.on('stream', onStream);
-  h2tls.on('sessionError', () => {});
-  h2tls.on('tlsClientError', () => {});
+  // Without a certificate (the burst-index part needs none), no TLS server.
+  const h2tls = config.certPath
+    ? http2.createSecureServer({
+        key: fs.readFileSync(config.keyPath),
+        cert: fs.readFileSync(config.certPath),
+      })
+    : undefined;
+  h2tls?.on('stream', onStream);
+  h2tls?.on('sessionError', () => {});
+  h2tls?.on('tlsClientError', () => {});
 
-  const [h1Port, h2cPort, tlsPort] = await Promise.all([listen(h1), listen(h2c), listen(h2tls)]);
+  const [h1Port, h2cPort, tlsPort] = await Promise.all([listen(h1), listen(h2c), h2tls ? listen(h2tls) : Promise.resolve(0)]);
 
   process.on('message', (raw: unknown) => {
     const msg = raw as Request;
@@ -239,6 +244,71 @@ async function serverRole(config: { kind: 'demo' | 'express'; instances?: number
   send({ type: 'ready', urls: server.urls });
 }
 
+// ---------------------------------------------------------------- h1-client
+
+/**
+ * A fresh process that sends `bursts` last-byte bursts of N to the spread
+ * target, `gapMs` apart, and reports each one's release skew (the arrival
+ * times are the target's): the first burst runs the release loop as cold code,
+ * as the first burst of an idemchaos run does. Nothing else runs before it.
+ */
+async function h1ClientRole(config: {
+  url: string;
+  n: number;
+  bursts: number;
+  gapMs: number;
+  rehearsals: number;
+  rehearsalGapMs?: number;
+  /** Plain requests (undici, as the replay attack sends) before the first burst, one after the other. */
+  before?: number;
+  tag: string;
+}): Promise<void> {
+  const { lastByteBurst } = await import('../src/engine/h1/index.js');
+  const { randomUUID } = await import('node:crypto');
+  const body = Buffer.from(JSON.stringify({ sku: 'widget-1', qty: 2, ref: config.tag }));
+  if (config.before) {
+    // What precedes the concurrent attack in a run: the replay attack's exchanges over undici,
+    // which share node:net's write path with the burst.
+    const { HttpClient } = await import('../src/engine/http/client.js');
+    const client = new HttpClient({ timeoutMs: 10_000 });
+    for (let i = 0; i < config.before; i++) {
+      const url = `${config.url}/orders?b=${encodeURIComponent(`${config.tag}-pre-${i}`)}&n=1`;
+      await client.send({ method: 'POST', url, headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body }, `pre ${i}`);
+    }
+    await client.close();
+  }
+  const results: { burst: string; releaseSkewMs: number; released: number; ok: number; error?: string }[] = [];
+  for (let i = 0; i < config.bursts; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, config.gapMs));
+    const burst = `${config.tag}-${i}`;
+    const key = randomUUID();
+    const reqs = Array.from({ length: config.n }, (_, j) => ({
+      method: 'POST',
+      url: `${config.url}/orders?b=${encodeURIComponent(burst)}&n=${config.n}&i=${j}`,
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body,
+    }));
+    const r = await lastByteBurst(reqs, {
+      timeoutMs: 10_000,
+      rehearsals: config.rehearsals,
+      ...(config.rehearsalGapMs !== undefined ? { rehearsalGapMs: config.rehearsalGapMs } : {}),
+    });
+    const error = r.exchanges.find((e) => e.error)?.error;
+    results.push({
+      burst,
+      releaseSkewMs: r.releaseSkewMs,
+      released: r.released,
+      ok: r.exchanges.filter((e) => e.response?.status === 201).length,
+      ...(error ? { error } : {}),
+    });
+  }
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    send({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+  });
+  send({ type: 'ready', results });
+}
+
 // ---------------------------------------------------------------- busy
 
 function busyRole(config: { maxMs: number }): void {
@@ -269,6 +339,7 @@ async function main(): Promise<void> {
   else if (role === 'demo') await demoRole(config as { raceTurns: number; latencyMs: number });
   else if (role === 'busy') busyRole(config as { maxMs: number });
   else if (role === 'server') await serverRole(config as { kind: 'demo' | 'express' });
+  else if (role === 'h1-client') await h1ClientRole(config as Parameters<typeof h1ClientRole>[0]);
   else throw new Error(`unknown role ${String(role)}`);
 }
 
