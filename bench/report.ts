@@ -4,6 +4,7 @@
 // (or their range) beside it so the run-to-run spread stays visible.
 import type { BurstIndexResult } from './burst-index.js';
 import type { DetectionResult, DetectCell, DetectEngine, Load } from './detection.js';
+import type { MemoryResult, MemoryRow } from './memory.js';
 import { DETECT_ENGINES } from './detection.js';
 import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
 import { SPREAD_ENGINES } from './spread.js';
@@ -28,12 +29,14 @@ export interface RunResult {
   /** 1-minute load average when the run started and ended (other work on the box shows here). */
   load?: { start: number; end: number };
   /** CPU use of the whole box over one second just before each part (nothing of ours running), 0..1. */
-  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null; bursts?: number | null };
+  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null; bursts?: number | null; memory?: number | null };
   spread?: SpreadResult;
   /** Arrival spread by burst index, a fresh process per measured run (absent in runs made before it existed). */
   bursts?: BurstIndexResult;
   detection?: DetectionResult;
   startup?: StartupResult;
+  /** Peak RSS of fresh processes sending one large burst (absent in runs made before it existed). */
+  memory?: MemoryResult;
   elapsedMs: number;
 }
 
@@ -312,6 +315,73 @@ export function renderStartup(runs: RunResult[]): string {
   return table(['command', 'runs', 'min ms', 'median ms', 'p90 ms', 'median − node -e 0', 'median ÷ node -e 0'], rows);
 }
 
+// ---------------------------------------------------------------- memory
+
+function memRow(run: RunResult, name: string): MemoryRow | undefined {
+  return run.memory?.rows.find((r) => r.name === name);
+}
+
+const mib = (kib: Num): Num => (kib === null ? null : kib / 1024);
+
+/** A row's median peak RSS minus its reference's, KiB. */
+function overRef(run: RunResult, name: string): Num {
+  const row = memRow(run, name);
+  const ref = row?.ref ? memRow(run, row.ref) : undefined;
+  if (!row || !ref || row.median === null || ref.median === null) return null;
+  return row.median - ref.median;
+}
+
+/**
+ * What each request more than its reference sent cost, KiB: over the
+ * reference ÷ the difference in requests. None against a dry run (it loads
+ * and plans the same requests, and sends none of them) or a larger reference.
+ */
+function perRequest(run: RunResult, name: string): Num {
+  const row = memRow(run, name);
+  const ref = row?.ref ? memRow(run, row.ref) : undefined;
+  const over = overRef(run, name);
+  if (!row || !ref || ref.dryRun || over === null) return null;
+  const more = row.n - ref.n;
+  return more > 0 ? over / more : row.size !== ref.size && row.n > 0 ? over / row.n : null;
+}
+
+export function renderMemory(runs: RunResult[]): string {
+  const withMem = runs.filter((r) => r.memory);
+  if (withMem.length === 0) return '';
+  const first = withMem[0]!.memory!;
+  const signed = (v: Num): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${fmt(v)}`);
+  const rows = first.rows.map((row) => {
+    const per = withMem.map((r) => memRow(r, row.name));
+    const samples = per.flatMap((p) => p?.samples ?? []);
+    const failed = samples.filter((x) => x.error).length;
+    const bodies = median(samples.map((x) => x.bodyBytes ?? null));
+    return [
+      `\`${row.name}\`: ${row.what}`,
+      per.map((p) => p?.samples.length ?? 0).join(' / '),
+      failed === 0 ? 'all' : `${samples.length - failed}/${samples.length}`,
+      bodies === null ? '–' : fmt(bodies / (1024 * 1024)),
+      `**${across(withMem.map((r) => mib(memRow(r, row.name)?.median ?? null)))}**`,
+      across(withMem.map((r) => {
+        const p = memRow(r, row.name);
+        return p && p.max !== null && p.min !== null ? mib(p.max - p.min) : null;
+      })),
+      row.ref ? `${across(withMem.map((r) => mib(overRef(r, row.name))), signed)} (\`${row.ref}\`)` : '–',
+      across(withMem.map((r) => perRequest(r, row.name))),
+    ];
+  });
+  const out = [
+    `**Peak RSS of one fresh process**, MiB (\`process.resourceUsage().maxRSS\` after the burst or at exit; median over processes). ` +
+      `"per request": over its reference ÷ the requests it sent more (or, same count, ÷ the requests whose answers were larger), KiB\n\n` +
+      table(['process', 'processes', 'ran clean', 'response bodies MiB', 'median peak RSS', 'max − min', 'over its reference', 'per request KiB'], rows),
+  ];
+  const notes = withMem.flatMap((r, i) => r.memory!.notes.map((note) => `run ${i + 1}: ${note}`));
+  const errors = withMem.flatMap((r, i) =>
+    r.memory!.rows.flatMap((row) => row.samples.filter((x) => x.error).map((x) => `run ${i + 1}: ${row.name}: ${x.error}`)),
+  );
+  if (notes.length + errors.length > 0) out.push([...notes, ...errors.slice(0, 5)].map((n) => `- ${n}`).join('\n'));
+  return out.join('\n\n');
+}
+
 // ---------------------------------------------------------------- targets
 
 export interface Verdict {
@@ -396,6 +466,22 @@ export function verdicts(runs: RunResult[]): Verdict[] {
     }
   }
 
+  const mem = runs.filter((r) => r.memory);
+  if (mem.length > 0) {
+    const n = mem[0]!.memory!.n;
+    for (const name of ['h1', 'h2c', `cli ${n}`, `cli ${n} 64 KiB`]) {
+      const row = memRow(mem[0]!, name);
+      if (!row) continue;
+      const peak = mem.map((r) => mib(memRow(r, name)?.median ?? null));
+      const over = mem.map((r) => mib(overRef(r, name)));
+      out.push({
+        target: `bounded memory: peak RSS of ${row.kind === 'cli' ? 'an idemchaos run with' : 'a process sending'} one burst of ${n} (${name}), against \`${row.ref}\``,
+        figure: `${across(peak)} MiB, ${across(over, (v) => (v === null ? '–' : `+${fmt(v)}`))} MiB`,
+        met: null,
+      });
+    }
+  }
+
   const fw = finalWriteFigures(runs).filter((f) => f.n === 20);
   if (fw.length > 0) {
     out.push({
@@ -470,6 +556,8 @@ export function renderAll(runs: RunResult[]): string {
   if (bursts) parts.push(`### First burst and later bursts\n\n${bursts}`);
   const detection = renderDetection(runs);
   if (detection) parts.push(`### Detection power\n\n${detection}`);
+  const memory = renderMemory(runs);
+  if (memory) parts.push(`### Peak memory of a large burst\n\n${memory}`);
   const startup = renderStartup(runs);
   if (startup) parts.push(`### Start-up\n\n${startup}`);
   return parts.join('\n\n');

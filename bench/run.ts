@@ -2,7 +2,7 @@
 // Markdown tables. Writes nothing unless asked:
 //
 //   --quick               fewer bursts and runs (a smoke test, not figures to quote)
-//   --only a,b            spread, bursts, detection, startup (default: all four)
+//   --only a,b            spread, bursts, detection, memory, startup (default: all five)
 //   --json FILE           also save this run's raw results to FILE
 //   --from A.json,B.json  measure nothing: render saved runs (medians across them)
 //   --write               replace the generated block of docs/benchmarks.md
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { curlVersion } from './clients.js';
 import { runBurstIndex } from './burst-index.js';
 import { runDetection } from './detection.js';
+import { runMemory } from './memory.js';
 import { killAllChildren } from './proc.js';
 import { renderAll, type RunResult } from './report.js';
 import { runSpread } from './spread.js';
@@ -67,7 +68,7 @@ async function ambient(args: Args, log: (line: string) => void): Promise<number 
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, write: false, only: new Set(['spread', 'bursts', 'detection', 'startup']), quietWaitS: 0 };
+  const args: Args = { quick: false, write: false, only: new Set(['spread', 'bursts', 'detection', 'memory', 'startup']), quietWaitS: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -85,7 +86,7 @@ function parseArgs(argv: string[]): Args {
     }
     else if (a === '--only') {
       const names = value().split(',').filter(Boolean);
-      for (const n of names) if (!['spread', 'bursts', 'detection', 'startup'].includes(n)) throw new Error(`--only: unknown part ${n}`);
+      for (const n of names) if (!['spread', 'bursts', 'detection', 'memory', 'startup'].includes(n)) throw new Error(`--only: unknown part ${n}`);
       args.only = new Set(names);
     } else throw new Error(`unknown argument ${a} (known: --quick, --only, --json, --from, --write, --quiet-wait)`);
   }
@@ -141,6 +142,11 @@ async function measure(args: Args, argv: string[]): Promise<RunResult> {
       budgetMs: args.quick ? 60_000 : 170_000,
       log,
     });
+  }
+  if (args.only.has('memory')) {
+    result.ambient!.memory = await ambient(args, log);
+    log('peak memory of a large burst…');
+    result.memory = await runMemory({ n: 1000, runs: args.quick ? 2 : 5, budgetMs: args.quick ? 60_000 : 150_000, log });
   }
   result.elapsedMs = Date.now() - started;
   result.load!.end = os.loadavg()[0]!;
