@@ -5,7 +5,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-export type Role = 'spread' | 'demo' | 'busy' | 'server';
+export type Role = 'spread' | 'demo' | 'busy' | 'server' | 'h1-client' | 'mem-client';
 
 export interface Reply {
   id: number;

@@ -2,7 +2,9 @@
 // `npm run bench` and the generated block of docs/benchmarks.md. With several
 // runs, every figure is the median across runs, with the per-run values
 // (or their range) beside it so the run-to-run spread stays visible.
+import type { BurstIndexResult } from './burst-index.js';
 import type { DetectionResult, DetectCell, DetectEngine, Load } from './detection.js';
+import type { MemoryResult, MemoryRow } from './memory.js';
 import { DETECT_ENGINES } from './detection.js';
 import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
 import { SPREAD_ENGINES } from './spread.js';
@@ -28,12 +30,16 @@ export interface RunResult {
   /** 1-minute load average when the run started and ended (other work on the box shows here). */
   load?: { start: number; end: number };
   /** CPU use of the whole box over one second just before each part (nothing of ours running), 0..1. */
-  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null; workers?: number | null };
+  ambient?: { startup?: number | null; spread?: number | null; detection?: number | null; bursts?: number | null; memory?: number | null; workers?: number | null };
   spread?: SpreadResult;
+  /** Arrival spread by burst index, a fresh process per measured run (absent in runs made before it existed). */
+  bursts?: BurstIndexResult;
   detection?: DetectionResult;
   startup?: StartupResult;
   /** --workers: a suite of copies and detection beside other attacks (absent in runs made before it existed). */
   workers?: WorkersResult;
+  /** Peak RSS of fresh processes sending one large burst (absent in runs made before it existed). */
+  memory?: MemoryResult;
   elapsedMs: number;
 }
 
@@ -174,6 +180,56 @@ function renderFinalWrites(runs: RunResult[]): string {
   )}`;
 }
 
+// ---------------------------------------------------------------- burst index
+
+function indexSamples(run: RunResult, condition: string, variant: string, index: number) {
+  return run.bursts?.samples.filter((x) => x.condition === condition && x.variant === variant && x.index === index) ?? [];
+}
+
+function indexStat(run: RunResult, condition: string, variant: string, index: number, field: 'spreadMs' | 'releaseSkewMs', stat: 'median' | 'p90'): Num {
+  return summarize(indexSamples(run, condition, variant, index).map((x) => x[field]))[stat];
+}
+
+export function renderBurstIndex(runs: RunResult[]): string {
+  const withIdx = runs.filter((r) => r.bursts);
+  if (withIdx.length === 0) return '';
+  const first = withIdx[0]!.bursts!;
+  const indexes = Array.from({ length: first.bursts }, (_, i) => i + 1);
+  const variants = first.variants.map((v) => v.name);
+  const out: string[] = [];
+  for (const condition of first.conditions.map((c) => c.name)) {
+    const rows: string[][] = [];
+    for (const index of indexes) {
+      for (const variant of variants) {
+        const samples = withIdx.flatMap((r) => indexSamples(r, condition, variant, index));
+        const complete = samples.filter((x) => x.arrived === first.n && x.ok === first.n).length;
+        const stat = (r: RunResult, v: string, i: number) => indexStat(r, condition, v, i, 'spreadMs', 'median');
+        rows.push([
+          String(index),
+          variant,
+          withIdx.map((r) => indexSamples(r, condition, variant, index).length).join(' / '),
+          complete === samples.length ? 'all' : `${complete}/${samples.length} bursts complete`,
+          `**${across(withIdx.map((r) => stat(r, variant, index)))}**`,
+          across(withIdx.map((r) => indexStat(r, condition, variant, index, 'spreadMs', 'p90'))),
+          across(withIdx.map((r) => ratio(stat(r, variant, index), stat(r, variant, first.bursts))), fmtRatio),
+          across(withIdx.map((r) => ratio(stat(r, variant, index), stat(r, variants[0]!, index))), fmtRatio),
+          across(withIdx.map((r) => indexStat(r, condition, variant, index, 'releaseSkewMs', 'median'))),
+        ]);
+      }
+    }
+    out.push(
+      `**h1, N = ${first.n}, ${first.bursts} bursts per fresh process ${first.gapMs} ms apart, ${condition}**: arrival spread at the server by burst index, ms (median over processes)\n\n` +
+        table(['burst', 'release', 'processes', 'arrived', 'median spread', 'p90 spread', `÷ burst ${first.bursts}`, '÷ before', 'median release skew'], rows),
+    );
+  }
+  const notes = withIdx.flatMap((r, i) => r.bursts!.notes.map((note) => `run ${i + 1}: ${note}`));
+  const errors = withIdx.flatMap((r, i) =>
+    r.bursts!.samples.filter((x) => x.error).map((x) => `run ${i + 1}: ${x.condition}, ${x.variant}, process ${x.run + 1}, burst ${x.index}: ${x.error}`),
+  );
+  if (notes.length + errors.length > 0) out.push([...notes, ...errors.slice(0, 5)].map((n) => `- ${n}`).join('\n'));
+  return out.join('\n\n');
+}
+
 // ---------------------------------------------------------------- detection
 
 function cellOf(run: RunResult, k: number, load: Load, engine: DetectEngine): DetectCell | undefined {
@@ -250,6 +306,73 @@ export function renderStartup(runs: RunResult[]): string {
   return table(['command', 'runs', 'min ms', 'median ms', 'p90 ms', 'median − node -e 0', 'median ÷ node -e 0'], rows);
 }
 
+// ---------------------------------------------------------------- memory
+
+function memRow(run: RunResult, name: string): MemoryRow | undefined {
+  return run.memory?.rows.find((r) => r.name === name);
+}
+
+const mib = (kib: Num): Num => (kib === null ? null : kib / 1024);
+
+/** A row's median peak RSS minus its reference's, KiB. */
+function overRef(run: RunResult, name: string): Num {
+  const row = memRow(run, name);
+  const ref = row?.ref ? memRow(run, row.ref) : undefined;
+  if (!row || !ref || row.median === null || ref.median === null) return null;
+  return row.median - ref.median;
+}
+
+/**
+ * What each request more than its reference sent cost, KiB: over the
+ * reference ÷ the difference in requests. None against a dry run (it loads
+ * and plans the same requests, and sends none of them) or a larger reference.
+ */
+function perRequest(run: RunResult, name: string): Num {
+  const row = memRow(run, name);
+  const ref = row?.ref ? memRow(run, row.ref) : undefined;
+  const over = overRef(run, name);
+  if (!row || !ref || ref.dryRun || over === null) return null;
+  const more = row.n - ref.n;
+  return more > 0 ? over / more : row.size !== ref.size && row.n > 0 ? over / row.n : null;
+}
+
+export function renderMemory(runs: RunResult[]): string {
+  const withMem = runs.filter((r) => r.memory);
+  if (withMem.length === 0) return '';
+  const first = withMem[0]!.memory!;
+  const signed = (v: Num): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${fmt(v)}`);
+  const rows = first.rows.map((row) => {
+    const per = withMem.map((r) => memRow(r, row.name));
+    const samples = per.flatMap((p) => p?.samples ?? []);
+    const failed = samples.filter((x) => x.error).length;
+    const bodies = median(samples.map((x) => x.bodyBytes ?? null));
+    return [
+      `\`${row.name}\`: ${row.what}`,
+      per.map((p) => p?.samples.length ?? 0).join(' / '),
+      failed === 0 ? 'all' : `${samples.length - failed}/${samples.length}`,
+      bodies === null ? '–' : fmt(bodies / (1024 * 1024)),
+      `**${across(withMem.map((r) => mib(memRow(r, row.name)?.median ?? null)))}**`,
+      across(withMem.map((r) => {
+        const p = memRow(r, row.name);
+        return p && p.max !== null && p.min !== null ? mib(p.max - p.min) : null;
+      })),
+      row.ref ? `${across(withMem.map((r) => mib(overRef(r, row.name))), signed)} (\`${row.ref}\`)` : '–',
+      across(withMem.map((r) => perRequest(r, row.name))),
+    ];
+  });
+  const out = [
+    `**Peak RSS of one fresh process**, MiB (\`process.resourceUsage().maxRSS\` after the burst or at exit; median over processes). ` +
+      `"per request": over its reference ÷ the requests it sent more (or, same count, ÷ the requests whose answers were larger), KiB\n\n` +
+      table(['process', 'processes', 'ran clean', 'response bodies MiB', 'median peak RSS', 'max − min', 'over its reference', 'per request KiB'], rows),
+  ];
+  const notes = withMem.flatMap((r, i) => r.memory!.notes.map((note) => `run ${i + 1}: ${note}`));
+  const errors = withMem.flatMap((r, i) =>
+    r.memory!.rows.flatMap((row) => row.samples.filter((x) => x.error).map((x) => `run ${i + 1}: ${row.name}: ${x.error}`)),
+  );
+  if (notes.length + errors.length > 0) out.push([...notes, ...errors.slice(0, 5)].map((n) => `- ${n}`).join('\n'));
+  return out.join('\n\n');
+}
+
 // ---------------------------------------------------------------- targets
 
 export interface Verdict {
@@ -308,6 +431,44 @@ export function verdicts(runs: RunResult[]): Verdict[] {
         target: 'sanity: raceTurns 0 gives 0 duplicates for every engine (idle and busy)',
         figure: `${dups} duplicate bursts in ${bursts}`,
         met: bursts > 0 ? dups === 0 : null,
+      });
+    }
+  }
+
+  const bi = runs.filter((r) => r.bursts);
+  if (bi.length > 0) {
+    const b = bi[0]!.bursts!;
+    const [before, after] = [b.variants[0]!.name, b.variants[b.variants.length - 1]!.name];
+    // The worst burst of a process against its best, per kind of process: 1.0 when every burst is alike.
+    const unevenness = (r: RunResult, condition: string, variant: string): Num => {
+      const meds = Array.from({ length: b.bursts }, (_, i) => indexStat(r, condition, variant, i + 1, 'spreadMs', 'median'));
+      if (meds.some((m) => m === null)) return null;
+      return ratio(Math.max(...(meds as number[])), Math.min(...(meds as number[])));
+    };
+    for (const condition of b.conditions.map((c) => c.name)) {
+      const per = bi.map((r) => unevenness(r, condition, after));
+      const was = bi.map((r) => unevenness(r, condition, before));
+      const med = median(per);
+      out.push({
+        target: `h1, ${condition}: every burst of a fresh process as tight as the others (slowest ÷ fastest median spread by burst index at most 1.25, N = ${b.n})`,
+        figure: `${after}: ${across(per, fmtRatio)}; ${before}: ${across(was, fmtRatio)}`,
+        met: med === null ? null : med <= 1.25,
+      });
+    }
+  }
+
+  const mem = runs.filter((r) => r.memory);
+  if (mem.length > 0) {
+    const n = mem[0]!.memory!.n;
+    for (const name of ['h1', 'h2c', `cli ${n}`, `cli ${n} 64 KiB`]) {
+      const row = memRow(mem[0]!, name);
+      if (!row) continue;
+      const peak = mem.map((r) => mib(memRow(r, name)?.median ?? null));
+      const over = mem.map((r) => mib(overRef(r, name)));
+      out.push({
+        target: `bounded memory: peak RSS of ${row.kind === 'cli' ? 'an idemchaos run with' : 'a process sending'} one burst of ${n} (${name}), against \`${row.ref}\``,
+        figure: `${across(peak)} MiB, ${across(over, (v) => (v === null ? '–' : `+${fmt(v)}`))} MiB`,
+        met: null,
       });
     }
   }
@@ -383,8 +544,12 @@ export function renderAll(runs: RunResult[]): string {
   parts.push(`### Targets\n\n${renderVerdicts(runs)}`);
   const spread = renderSpread(runs);
   if (spread) parts.push(`### Arrival spread\n\n${spread}`);
+  const bursts = renderBurstIndex(runs);
+  if (bursts) parts.push(`### First burst and later bursts\n\n${bursts}`);
   const detection = renderDetection(runs);
   if (detection) parts.push(`### Detection power\n\n${detection}`);
+  const memory = renderMemory(runs);
+  if (memory) parts.push(`### Peak memory of a large burst\n\n${memory}`);
   const workers = renderWorkers(runs.flatMap((r) => (r.workers ? [r.workers] : [])));
   if (workers) parts.push(`### Workers: a big suite, and bursts beside other attacks\n\n${workers}`);
   const startup = renderStartup(runs);

@@ -14,6 +14,11 @@
 //           notices the parent going away; bounded by maxMs).
 //   server  a correct API for the false-alarm soak: the demo (correct mode) or
 //           the express-idempotency orders API of test/fixtures.
+//   h1-client  not a server: a fresh process that sends a few last-byte bursts
+//           to the spread target and reports them (bench/burst-index.ts).
+//   mem-client  not a server: a fresh process that imports both engines, sends
+//           one burst (or none: the baseline) to the spread target and
+//           reports its peak RSS (bench/memory.ts).
 //
 // Every child exits when the IPC channel closes and after MAX_LIFETIME_MS.
 import fs from 'node:fs';
@@ -44,6 +49,35 @@ function listen(server: http.Server | http2.Http2Server | http2.Http2SecureServe
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/**
+ * The answer's body: a tiny `ok`, or with size= in the query an order as JSON
+ * (what an orders API answers a create with), padded to that many bytes when
+ * size is larger than the order itself. Cached per size.
+ */
+const replies = new Map<number, { type: string; body: Buffer }>();
+function replyOf(path: string): { type: string; body: Buffer } {
+  const match = /[?&]size=(\d+)/.exec(path);
+  if (!match) return { type: 'text/plain', body: Buffer.from('ok') };
+  const size = Math.min(Number(match[1]), 16 * 1024 * 1024);
+  let reply = replies.get(size);
+  if (!reply) {
+    const order = {
+      id: 'ord_5f3c2a9e7b1d4c08',
+      status: 'created',
+      sku: 'widget-1',
+      qty: 2,
+      amount: { value: 1998, currency: 'EUR' },
+      createdAt: '2026-01-01T12:00:00.000Z',
+    };
+    const plain = JSON.stringify(order);
+    const pad = size - plain.length - ',"note":""'.length;
+    const body = Buffer.from(pad > 0 ? JSON.stringify({ ...order, note: 'x'.repeat(pad) }) : plain);
+    reply = { type: 'application/json', body };
+    replies.set(size, reply);
+  }
+  return reply;
 }
 
 /** The burst a request belongs to: the b= query parameter of its path. */
@@ -100,8 +134,9 @@ async function spreadRole(config: { certPath: string; keyPath: string }): Promis
     req.on('end', () => {
       const at = last ?? process.hrtime.bigint();
       arrived(req.url ?? '', at, () => {
-        res.writeHead(201, { 'content-type': 'text/plain', 'content-length': '2' });
-        res.end('ok');
+        const { type, body } = replyOf(req.url ?? '');
+        res.writeHead(201, { 'content-type': type, 'content-length': String(body.length) });
+        res.end(body);
       });
     });
     req.on('error', () => {});
@@ -118,8 +153,9 @@ async function spreadRole(config: { certPath: string; keyPath: string }): Promis
       const at = last ?? process.hrtime.bigint();
       arrived(String(headers[':path'] ?? ''), at, () => {
         if (stream.closed || stream.destroyed) return;
-        stream.respond({ ':status': 201, 'content-type': 'text/plain', 'content-length': '2' });
-        stream.end('ok');
+        const { type, body } = replyOf(String(headers[':path'] ?? ''));
+        stream.respond({ ':status': 201, 'content-type': type, 'content-length': String(body.length) });
+        stream.end(body);
       });
     });
     stream.on('error', () => {});
@@ -127,15 +163,18 @@ async function spreadRole(config: { certPath: string; keyPath: string }): Promis
   const h2c = http2.createServer();
   h2c.on('stream', onStream);
   h2c.on('sessionError', () => {});
-  const h2tls = http2.createSecureServer({
-    key: fs.readFileSync(config.keyPath),
-    cert: fs.readFileSync(config.certPath),
-  });
-  h2tls.on('stream', onStream);
-  h2tls.on('sessionError', () => {});
-  h2tls.on('tlsClientError', () => {});
+  // Without a certificate (the burst-index part needs none), no TLS server.
+  const h2tls = config.certPath
+    ? http2.createSecureServer({
+        key: fs.readFileSync(config.keyPath),
+        cert: fs.readFileSync(config.certPath),
+      })
+    : undefined;
+  h2tls?.on('stream', onStream);
+  h2tls?.on('sessionError', () => {});
+  h2tls?.on('tlsClientError', () => {});
 
-  const [h1Port, h2cPort, tlsPort] = await Promise.all([listen(h1), listen(h2c), listen(h2tls)]);
+  const [h1Port, h2cPort, tlsPort] = await Promise.all([listen(h1), listen(h2c), h2tls ? listen(h2tls) : Promise.resolve(0)]);
 
   process.on('message', (raw: unknown) => {
     const msg = raw as Request;
@@ -239,6 +278,133 @@ async function serverRole(config: { kind: 'demo' | 'express'; instances?: number
   send({ type: 'ready', urls: server.urls });
 }
 
+// ---------------------------------------------------------------- h1-client
+
+/**
+ * A fresh process that sends `bursts` last-byte bursts of N to the spread
+ * target, `gapMs` apart, and reports each one's release skew (the arrival
+ * times are the target's): the first burst runs the release loop as cold code,
+ * as the first burst of an idemchaos run does. Nothing else runs before it.
+ */
+async function h1ClientRole(config: {
+  url: string;
+  n: number;
+  bursts: number;
+  gapMs: number;
+  rehearsals: number;
+  rehearsalGapMs?: number;
+  /** Plain requests (undici, as the replay attack sends) before the first burst, one after the other. */
+  before?: number;
+  tag: string;
+}): Promise<void> {
+  const { lastByteBurst } = await import('../src/engine/h1/index.js');
+  const { randomUUID } = await import('node:crypto');
+  const body = Buffer.from(JSON.stringify({ sku: 'widget-1', qty: 2, ref: config.tag }));
+  if (config.before) {
+    // What precedes the concurrent attack in a run: the replay attack's exchanges over undici,
+    // which share node:net's write path with the burst.
+    const { HttpClient } = await import('../src/engine/http/client.js');
+    const client = new HttpClient({ timeoutMs: 10_000 });
+    for (let i = 0; i < config.before; i++) {
+      const url = `${config.url}/orders?b=${encodeURIComponent(`${config.tag}-pre-${i}`)}&n=1`;
+      await client.send({ method: 'POST', url, headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body }, `pre ${i}`);
+    }
+    await client.close();
+  }
+  const results: { burst: string; releaseSkewMs: number; released: number; ok: number; error?: string }[] = [];
+  for (let i = 0; i < config.bursts; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, config.gapMs));
+    const burst = `${config.tag}-${i}`;
+    const key = randomUUID();
+    const reqs = Array.from({ length: config.n }, (_, j) => ({
+      method: 'POST',
+      url: `${config.url}/orders?b=${encodeURIComponent(burst)}&n=${config.n}&i=${j}`,
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body,
+    }));
+    const r = await lastByteBurst(reqs, {
+      timeoutMs: 10_000,
+      rehearsals: config.rehearsals,
+      ...(config.rehearsalGapMs !== undefined ? { rehearsalGapMs: config.rehearsalGapMs } : {}),
+    });
+    const error = r.exchanges.find((e) => e.error)?.error;
+    results.push({
+      burst,
+      releaseSkewMs: r.releaseSkewMs,
+      released: r.released,
+      ok: r.exchanges.filter((e) => e.response?.status === 201).length,
+      ...(error ? { error } : {}),
+    });
+  }
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    send({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+  });
+  send({ type: 'ready', results });
+}
+
+// ---------------------------------------------------------------- mem-client
+
+export interface MemClientReport {
+  /** process.resourceUsage().maxRSS after the imports, KiB. */
+  importedKiB: number;
+  /** The same after the burst (the process's peak so far), KiB. */
+  maxRssKiB: number;
+  /** Responses with status 201, and the response body bytes they carried. */
+  ok: number;
+  bodyBytes: number;
+  durationMs: number;
+  error?: string;
+}
+
+/**
+ * A fresh process that imports both engines and sends one burst of N to the
+ * spread target (`engine` 'h1': lastByteBurst, 'h2': singlePacketBurst over
+ * h2c; 'none': nothing, the baseline), each response carrying `size` bytes of
+ * JSON, then reports its peak RSS (a high-water mark: the burst's peak, whatever was
+ * collected since).
+ */
+async function memClientRole(config: {
+  engine: 'none' | 'h1' | 'h2';
+  /** The spread target's h1 and h2c origins. */
+  url: string;
+  h2c: string;
+  n: number;
+  size: number;
+  tag: string;
+  timeoutMs: number;
+}): Promise<void> {
+  const { lastByteBurst } = await import('../src/engine/h1/index.js');
+  const { singlePacketBurst } = await import('../src/engine/h2/index.js');
+  const { randomUUID } = await import('node:crypto');
+  const importedKiB = process.resourceUsage().maxRSS;
+  const report: MemClientReport = { importedKiB, maxRssKiB: importedKiB, ok: 0, bodyBytes: 0, durationMs: 0 };
+  if (config.engine !== 'none') {
+    const body = Buffer.from(JSON.stringify({ sku: 'widget-1', qty: 2, ref: config.tag }));
+    const key = randomUUID();
+    const reqs = Array.from({ length: config.n }, (_, j) => ({
+      method: 'POST',
+      url: `${config.engine === 'h2' ? config.h2c : config.url}/orders?b=${encodeURIComponent(config.tag)}&n=${config.n}&size=${config.size}&i=${j}`,
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body,
+    }));
+    const t0 = performance.now();
+    const opts = { timeoutMs: config.timeoutMs };
+    const r = config.engine === 'h1' ? await lastByteBurst(reqs, opts) : await singlePacketBurst(reqs, opts);
+    report.durationMs = performance.now() - t0;
+    report.ok = r.exchanges.filter((e) => e.response?.status === 201).length;
+    report.bodyBytes = r.exchanges.reduce((sum, e) => sum + (e.response?.body.length ?? 0), 0);
+    const error = r.exchanges.find((e) => e.error)?.error;
+    if (error) report.error = error;
+  }
+  report.maxRssKiB = process.resourceUsage().maxRSS;
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Request;
+    send({ id: msg.id, ok: false, error: `unknown op ${msg.op}` });
+  });
+  send({ type: 'ready', ...report });
+}
+
 // ---------------------------------------------------------------- busy
 
 function busyRole(config: { maxMs: number }): void {
@@ -269,6 +435,8 @@ async function main(): Promise<void> {
   else if (role === 'demo') await demoRole(config as { raceTurns: number; latencyMs: number });
   else if (role === 'busy') busyRole(config as { maxMs: number });
   else if (role === 'server') await serverRole(config as { kind: 'demo' | 'express' });
+  else if (role === 'h1-client') await h1ClientRole(config as Parameters<typeof h1ClientRole>[0]);
+  else if (role === 'mem-client') await memClientRole(config as Parameters<typeof memClientRole>[0]);
   else throw new Error(`unknown role ${String(role)}`);
 }
 
