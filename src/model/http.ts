@@ -18,6 +18,28 @@ export interface HttpResponse {
   /** Lower-cased names; repeated headers joined with ", " (set-cookie with "\n"). */
   headers: Record<string, string>;
   body: Buffer;
+  /** The body's whole length, when `body` keeps only its start (evidence after judging: see retainedExchange). */
+  bodyBytes?: number;
+}
+
+/**
+ * How much of a response body evidence keeps once an attack is judged: the
+ * JSON report's cut (64 KiB, the largest any reporter shows) and room beyond
+ * it, so that a secret across that cut is still whole when it is redacted.
+ */
+export const RETAINED_BODY_BYTES = 80 * 1024;
+
+/**
+ * The exchange as evidence keeps it: a response body past RETAINED_BODY_BYTES
+ * copied down to its start (so the whole buffer can go), its length noted.
+ * A burst of a thousand large answers must not stay in memory until the
+ * reports are written.
+ */
+export function retainedExchange(e: Exchange): Exchange {
+  const response = e.response;
+  if (!response || response.body.length <= RETAINED_BODY_BYTES) return e;
+  const body = Buffer.from(response.body.subarray(0, RETAINED_BODY_BYTES));
+  return { ...e, response: { ...response, body, bodyBytes: response.bodyBytes ?? response.body.length } };
 }
 
 /** One request and whatever came back, with client-side timestamps (epoch ms, sub-ms precision). */

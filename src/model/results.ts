@@ -1,6 +1,6 @@
 // What a judged attack looks like: the plain result the runner hands to every
 // reporter. Reporters render these and never touch the network.
-import type { Exchange } from './http.js';
+import { retainedExchange, type Exchange } from './http.js';
 import type { ProxySession } from './proxy.js';
 
 export const FINDING_KINDS = [
@@ -194,4 +194,23 @@ export function summarize(scenarios: ScenarioResult[]): RunSummary {
     errored: count('error'),
     skipped: count('skip'),
   };
+}
+
+/**
+ * The result as it is kept until the reports: every exchange of its evidence
+ * through retainedExchange (one copy per exchange, shared where the
+ * evidence shared it).
+ */
+export function retainedResult(result: AttackResult): AttackResult {
+  const copies = new Map<Exchange, Exchange>();
+  const keep = (e: Exchange): Exchange => {
+    let copy = copies.get(e);
+    if (!copy) copies.set(e, (copy = retainedExchange(e)));
+    return copy;
+  };
+  const evidence = (ev: Evidence): Evidence => ({ ...ev, exchanges: ev.exchanges.map(keep) });
+  const out: AttackResult = { ...result, findings: result.findings.map((f) => ({ ...f, evidence: evidence(f.evidence) })) };
+  if (result.evidence) out.evidence = evidence(result.evidence);
+  if (result.errorEvidence) out.errorEvidence = evidence(result.errorEvidence);
+  return out;
 }

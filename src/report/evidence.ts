@@ -47,7 +47,7 @@ export function exchangeRecord(e: Exchange, bodyLimit: number): ExchangeRecord {
   };
   if (e.request.body && e.request.body.length > 0) rec.request.body = bodyRecord(e.request.body, bodyLimit);
   if (e.response) {
-    rec.response = { status: e.response.status, headers: e.response.headers, body: bodyRecord(e.response.body, bodyLimit) };
+    rec.response = { status: e.response.status, headers: e.response.headers, body: bodyRecord(e.response.body, bodyLimit, e.response.bodyBytes) };
   }
   if (e.error) rec.error = e.error;
   if (e.sentAt !== undefined) rec.sentAt = isoTime(e.sentAt);
@@ -59,13 +59,14 @@ export function exchangeRecord(e: Exchange, bodyLimit: number): ExchangeRecord {
   return rec;
 }
 
-function bodyRecord(body: Buffer, limit: number): BodyRecord {
+/** `totalBytes`: the whole body's length when `body` is only its start (kept evidence). */
+function bodyRecord(body: Buffer, limit: number, totalBytes = body.length): BodyRecord {
   const shown = body.length > limit ? body.subarray(0, limit) : body;
   const text = shown.toString('utf8');
   // A cut may split the last character; that alone does not make a body binary.
   const isText = !text.replace(/\uFFFD+$/, '').includes('\uFFFD') || Buffer.from(text, 'utf8').equals(shown);
   const rec: BodyRecord = isText ? { text } : { text: shown.toString('base64'), encoding: 'base64' };
-  if (shown.length < body.length) rec.truncated = { shownBytes: shown.length, totalBytes: body.length };
+  if (shown.length < totalBytes) rec.truncated = { shownBytes: shown.length, totalBytes };
   return rec;
 }
 

@@ -8,7 +8,7 @@ import { runSetup, runTeardown, type StepsEnv } from '../engine/setup.js';
 import { CannotTest } from '../model/errors.js';
 import type { AttackEnv } from '../attacks/contract.js';
 import { attackById } from '../attacks/index.js';
-import { bySeverity, runOk, summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
+import { bySeverity, retainedResult, runOk, summarize, type AttackResult, type RunResult, type ScenarioResult } from '../model/results.js';
 import { newRun, renderInstances } from '../scenario/render.js';
 import type { AttackPlan, ScenarioPlan } from '../plan/plan.js';
 import type { TemplateScope } from '../scenario/types.js';
@@ -142,7 +142,7 @@ async function runScenario(plan: ScenarioPlan, options: RunnerOptions, lanes: Sc
         : await repeated(plan.repeat ?? 1, (before) => runAttack(plan, attack, options, { client, instances, captures, exclusive: shared.exclusive }, (sent, exchanges) => {
             for (const exchange of exchanges) void lane.emit({ type: 'exchange', scenario: ref, attack: attack.id, exchange });
             void lane.emit({ type: 'attack-progress', scenario: ref, attack: attack.id, requestsSent: before + sent });
-          }, (what, until) => void lane.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })));
+          }, (what, until) => void lane.emit({ type: 'attack-wait', scenario: ref, attack: attack.id, what, until })).then(retainedResult));
       // An unreachable target fails every attack the same way: say so once, fast.
       if (result.unreachable) unreachable = result.reason;
       attacks[j] = result;
