@@ -10,10 +10,14 @@
 //                       IDEMCHAOS_SOAK_MAX_SECONDS): CI runs a short soak
 //   --targets a,b       demo, demo-2, express (default: all three)
 //   --json FILE         also save every attack result (verdict, ms, findings)
+//   --workers N         as the CLI's flag; default: odd rounds with the CLI's
+//                       default (the CPUs: attacks of a scenario side by
+//                       side), even rounds with 1 (one after the other)
 //
 // Exit 0: no finding, no error. 1: a finding (a false alarm). 3: no finding,
 // but an attack could not test a correct server. 2: bad arguments.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ATTACK_IDS, type AttackId } from '../src/attacks/index.js';
@@ -68,6 +72,7 @@ interface Args {
   maxSeconds: number;
   targets: Target[];
   json?: string;
+  workers?: number;
 }
 
 function usage(message: string): never {
@@ -94,6 +99,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--rounds') args.rounds = Math.floor(positive(value(), '--rounds'));
     else if (a === '--max-seconds') args.maxSeconds = positive(value(), '--max-seconds');
     else if (a === '--json') args.json = value();
+    else if (a === '--workers') args.workers = Math.floor(positive(value(), '--workers'));
     else if (a === '--targets') {
       const names = value().split(',').filter(Boolean);
       args.targets = names.map((n) => TARGETS.find((t) => t.name === n) ?? usage(`unknown target ${n} (known: ${TARGETS.map((t) => t.name).join(', ')})`));
@@ -116,7 +122,7 @@ interface Row {
 }
 
 /** Starts the target's server, runs each of its scenarios once, stops the server. */
-async function round(target: Target, n: number, log: (line: string) => void): Promise<Row[]> {
+async function round(target: Target, n: number, workers: number, log: (line: string) => void): Promise<Row[]> {
   const child = await startChild('server', target.server);
   const rows: Row[] = [];
   try {
@@ -126,7 +132,7 @@ async function round(target: Target, n: number, log: (line: string) => void): Pr
       const { scenarios } = await loadScenarios([path.join(ROOT, run.file)], { scope, targetOverride: urls.length === 1 ? urls[0]! : urls });
       const plans = scenarios.map((s) => planScenario(s, run.only ? { only: run.only } : {}));
       // The CLI's default bound per request.
-      const result = await runPlans(plans, { scope, transport: { timeoutMs: 10_000 } }, SILENT);
+      const result = await runPlans(plans, { scope, transport: { timeoutMs: 10_000 }, workers }, SILENT);
       for (const s of result.scenarios) {
         for (const a of s.attacks) {
           const row: Row = {
@@ -189,7 +195,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const parts: string[] = [];
     for (const target of args.targets) {
-      const got = await round(target, n, log);
+      const got = await round(target, n, args.workers ?? (n % 2 === 1 ? os.availableParallelism() : 1), log);
       rows.push(...got);
       const bad = got.filter((r) => r.verdict === 'fail' || r.verdict === 'error').length;
       parts.push(`${target.name} ${got.filter((r) => r.verdict === 'pass').length} pass${bad ? `, ${bad} NOT` : ''}`);
