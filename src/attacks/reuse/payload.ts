@@ -42,15 +42,16 @@ export function changedFields(json: unknown, fields: string[], rendered: unknown
 }
 
 /**
- * `change` merged shallowly into the rendered json, or else the first field
- * that can change changed (as the first variant of reuse). Undefined when
- * nothing can change.
+ * `change` merged shallowly into the rendered json, or else the first number
+ * or template-free string changed: the tenant attack's changed payload (reuse
+ * changes each field in turn, booleans too). Undefined when nothing can change.
  */
 export function changedPayload(json: unknown, change: Record<string, unknown> | undefined, rendered?: unknown): unknown {
   const base = rendered ?? json;
   if (!isPlainObject(json) || !isPlainObject(base)) return undefined;
   if (change) return { ...base, ...change };
-  return changedFields(json, changeableFields(json).slice(0, 1), base);
+  const first = changeableFields(json).find((field) => typeof json[field] !== 'boolean');
+  return first === undefined ? undefined : changedFields(json, [first], base);
 }
 
 /** One run of reuse: which fields differ in its second request. */
