@@ -111,6 +111,8 @@ export interface PlannedRead {
   command?: string;
   /** How many times at the least (settling polls more while the count moves). */
   times: number;
+  /** Made only if this holds, which the run learns as it goes ("the first original took ≥ 50 ms"): the budget leaves it out. */
+  condition?: string;
 }
 
 export interface PlannedRequest {
@@ -120,13 +122,19 @@ export interface PlannedRequest {
   times: number;
   /** Sent to read the oracle or warm the target, not to the operation. */
   warming?: boolean;
+  /**
+   * Sent only if this holds, which the run learns as it goes ("the first
+   * original took ≥ 50 ms"): `--dry-run` prints it as "if …", and the budget,
+   * a count of what is sent at the least, leaves it out.
+   */
+  condition?: string;
 }
 
 export interface Preview {
   requests: PlannedRequest[];
   /** Every oracle read (and warming request), per attack run, at the least. */
   reads: PlannedRead[];
-  /** Side effects on an API that handles keys correctly, and at most on one that ignores them. */
+  /** Side effects on an API that handles keys correctly (conditional requests aside), and at most on one that ignores them (conditional requests included). */
   effects: { correct: number; atMost: number };
 }
 

@@ -10,3 +10,8 @@ export function planned(label: string, request: HttpRequest, times = 1): Planned
 export function preview(requests: PlannedRequest[], reads: PlannedRead[], correct: number, atMost: number): Preview {
   return { requests, reads, effects: { correct, atMost } };
 }
+
+/** Requests and reads made only if `condition` holds (see PlannedRequest.condition). */
+export function conditional<T extends PlannedRequest | PlannedRead>(condition: string, items: T[]): T[] {
+  return items.map((item) => ({ ...item, condition }));
+}

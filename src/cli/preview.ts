@@ -1,6 +1,6 @@
 // `--list` and `--dry-run`: what a run would do, without opening a connection.
 import type { ScenarioPlan } from '../plan/plan.js';
-import { commandRuns, plannedRequests, requestBudget, type PlannedAttack } from '../plan/requests.js';
+import { commandRuns, conditionalRequests, plannedRequests, requestBudget, type PlannedAttack } from '../plan/requests.js';
 import type { TemplateScope } from '../scenario/types.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { HttpRequest } from '../model/http.js';
@@ -20,6 +20,7 @@ export function listText(plans: ScenarioPlan[]): string {
 export function dryRunText(plans: ScenarioPlan[], scope: TemplateScope, redact: Redactor): string {
   const lines: string[] = [];
   let total = 0;
+  let extra = 0;
   let commands = 0;
   let correct = 0;
   let atMost = 0;
@@ -30,6 +31,7 @@ export function dryRunText(plans: ScenarioPlan[], scope: TemplateScope, redact: 
     const planned = plannedRequests(plan, scope);
     for (const a of planned) lines.push(...attackLines(a, scenario.idempotency.header, redact));
     total += requestBudget(planned);
+    extra += conditionalRequests(planned);
     commands += commandRuns(planned);
     for (const a of planned) {
       correct += a.runs * a.effects.correct;
@@ -38,8 +40,9 @@ export function dryRunText(plans: ScenarioPlan[], scope: TemplateScope, redact: 
     lines.push('');
   }
   const besides = commands > 0 ? ` (and ${plural(commands, 'oracle command run')}, which send nothing over HTTP)` : '';
+  const ifs = extra > 0 ? `, ${total + extra} if every step marked "if" runs` : '';
   lines.push(
-    `at least ${total} requests in all${besides}; side effects on the target: ${correct} if it handles keys correctly, up to ${atMost} if it does not`,
+    `at least ${total} requests in all${ifs}${besides}; side effects on the target: ${correct} if it handles keys correctly, up to ${atMost} if it does not`,
     'dry run: nothing was sent',
   );
   return lines.join('\n') + '\n';
@@ -62,15 +65,20 @@ function attackLines(a: PlannedAttack, keyHeader: string, redact: Redactor): str
   const out = [a.runs > 1 ? `  ${a.attack}: ${a.runs} runs (--repeat), each with fresh keys and run ids, as the one below: ${effects}` : `  ${a.attack}: ${effects}`];
   for (const r of a.requests) {
     const key = Object.entries(r.request.headers).find(([k]) => k.toLowerCase() === keyHeader.toLowerCase())?.[1];
-    out.push(`    ${r.times > 1 ? `${r.times} × ` : ''}${requestLine(r.request, redact, keyHeader)}  key ${key ?? '(none)'}  ${r.label}`);
+    out.push(`    ${ifPrefix(r.condition)}${r.times > 1 ? `${r.times} × ` : ''}${requestLine(r.request, redact, keyHeader)}  key ${key ?? '(none)'}  ${r.label}`);
     if (r.request.body) out.push(`      ${redact.text(r.request.body.toString('utf8'))}`);
   }
   for (const r of a.reads) {
     const what = r.request ? requestLine(r.request, redact) : `sh -c ${redact.text(r.command ?? '')}`;
     const unit = r.request ? 'request' : 'run';
-    out.push(`    oracle: ${what}  ${plural(r.times, unit)}${r.times > 1 ? ' at the least' : ''} (${r.label})`);
+    out.push(`    ${ifPrefix(r.condition)}oracle: ${what}  ${plural(r.times, unit)}${r.times > 1 ? ' at the least' : ''} (${r.label})`);
   }
   return out;
+}
+
+/** A step sent only if what the run measures says so: "if the first original took ≥ 50 ms: ". */
+function ifPrefix(condition: string | undefined): string {
+  return condition === undefined ? '' : `if ${condition}: `;
 }
 
 function requestLine(req: HttpRequest, redact: Redactor, omit = ''): string {

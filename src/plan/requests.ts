@@ -44,14 +44,28 @@ function oracleReads(s: Scenario, run: RenderContext, times: number, label: stri
   return [{ label, request: renderRequest(s, count.request, run, { keyHeader: false, inherit: inheritedHeaders(s, run) }), times }];
 }
 
-/** HTTP requests a run sends at the least: operation requests plus HTTP oracle reads (a command oracle sends none). */
+/**
+ * HTTP requests a run sends at the least: operation requests plus HTTP oracle
+ * reads (a command oracle sends none). Conditional ones (sent only if what
+ * the run measures says so) are left out: conditionalRequests counts them.
+ */
 export function requestBudget(planned: PlannedAttack[]): number {
-  const ops = planned.reduce((n, a) => n + a.runs * a.requests.reduce((m, r) => m + r.times, 0), 0);
-  const reads = planned.reduce((n, a) => n + a.runs * a.reads.filter((r) => r.request).reduce((m, r) => m + r.times, 0), 0);
+  return httpRequests(planned, false);
+}
+
+/** HTTP requests a run sends on top of the budget when every conditional step runs (at the least, as the budget). */
+export function conditionalRequests(planned: PlannedAttack[]): number {
+  return httpRequests(planned, true);
+}
+
+function httpRequests(planned: PlannedAttack[], conditional: boolean): number {
+  const counted = (item: { condition?: string }) => (item.condition !== undefined) === conditional;
+  const ops = planned.reduce((n, a) => n + a.runs * a.requests.filter(counted).reduce((m, r) => m + r.times, 0), 0);
+  const reads = planned.reduce((n, a) => n + a.runs * a.reads.filter((r) => r.request && counted(r)).reduce((m, r) => m + r.times, 0), 0);
   return ops + reads;
 }
 
-/** Command oracle runs at the least: they send nothing over HTTP, so the budget leaves them out. */
+/** Command oracle runs at the least: they send nothing over HTTP, so the budget leaves them out; conditional ones are left out too. */
 export function commandRuns(planned: PlannedAttack[]): number {
-  return planned.reduce((n, a) => n + a.runs * a.reads.filter((r) => r.command !== undefined).reduce((m, r) => m + r.times, 0), 0);
+  return planned.reduce((n, a) => n + a.runs * a.reads.filter((r) => r.command !== undefined && r.condition === undefined).reduce((m, r) => m + r.times, 0), 0);
 }

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { ATTACKS } from '../../src/attacks/index.js';
 import { startDemo } from '../../src/demo/server.js';
 import { planScenario } from '../../src/plan/plan.js';
-import { commandRuns, plannedRequests, requestBudget, type PlannedAttack } from '../../src/plan/requests.js';
+import { commandRuns, conditionalRequests, plannedRequests, requestBudget, type PlannedAttack } from '../../src/plan/requests.js';
+import type { AttackMetrics } from '../../src/model/results.js';
 import { runPlans, SILENT } from '../../src/run/pipeline.js';
 import { loadScenarios } from '../../src/run/load.js';
 import type { TemplateScope } from '../../src/scenario/types.js';
@@ -72,12 +73,15 @@ for (const attack of ATTACKS) {
       assert.equal(sent.length, sentToOperation.length + reads.length, `only the operation and the oracle: ${JSON.stringify(sent.map((r) => `${r.method} ${r.path}`))}`);
       assert.ok(reads.every((r) => !(KEY in r.headers)), 'oracle reads never carry the key');
 
-      assertOperationMatches(sentToOperation, preview);
-      assert.equal(reads.length, sum(preview.reads.filter((r) => r.request)), 'oracle and warming reads: sent and announced (the count is stable on the correct demo)');
-      assert.deepEqual(perRun(reads.map((r) => refOf(r.path))), perRun(preview.reads.flatMap((r) => Array(r.times).fill(refOf(r.request!.url)))), 'oracle GETs per attack run: sent and listed');
+      // Steps marked "if" ran or not, as the run measured; the rest is sent as announced either way.
+      const ran = conditionalRan(preview, verdict.metrics);
+      const announced = asRan(preview, ran);
+      assertOperationMatches(sentToOperation, announced);
+      assert.equal(reads.length, sum(announced.reads.filter((r) => r.request)), 'oracle and warming reads: sent and announced (the count is stable on the correct demo)');
+      assert.deepEqual(perRun(reads.map((r) => refOf(r.path))), perRun(announced.reads.flatMap((r) => Array(r.times).fill(refOf(r.request!.url)))), 'oracle GETs per attack run: sent and listed');
       assertReadsUseTheirRuns(preview);
       assert.equal(commandRuns([preview]), 0);
-      assert.equal(sent.length, requestBudget([preview]), 'the budget is what was sent');
+      assert.equal(sent.length, requestBudget([preview]) + (ran ? conditionalRequests([preview]) : 0), 'the budget is what was sent (and the steps marked "if", when they ran)');
       assert.equal(verdict.metrics.requestsSent, sentToOperation.length + (attack.id === 'concurrent' ? 2 : 0), 'requestsSent counts the operations\' and warming requests');
     } finally {
       await proxy.close();
@@ -111,13 +115,16 @@ for (const attack of ATTACKS) {
       const sent = proxy.seen;
       const sentToOperation = sent.filter((r) => r.method === 'POST');
       assert.equal(sent.length, sentToOperation.length, `only the operation goes over HTTP: ${JSON.stringify(sent.map((r) => `${r.method} ${r.path}`))}`);
-      assertOperationMatches(sentToOperation, preview);
-      assert.equal(requestBudget([preview]), sent.length, 'the budget counts no oracle reads: the command sends nothing over HTTP');
+      const stepsRan = conditionalRan(preview, verdict.metrics);
+      const announced = asRan(preview, stepsRan);
+      assertOperationMatches(sentToOperation, announced);
+      assert.equal(requestBudget([preview]) + (stepsRan ? conditionalRequests([preview]) : 0), sent.length, 'the budget counts no oracle reads: the command sends nothing over HTTP');
       assert.ok(preview.reads.every((r) => r.command !== undefined && !r.request), 'no warming and no HTTP reads with a command oracle');
 
       const ran = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-      assert.equal(ran.length, commandRuns([preview]), 'command runs: run and announced');
-      const listed = preview.reads.flatMap((r) => Array(r.times).fill(/ic-[\w-]+/.exec(r.command!)?.[0]));
+      assert.equal(ran.length, sum(announced.reads), 'command runs: run and announced');
+      if (!stepsRan) assert.equal(ran.length, commandRuns([preview]));
+      const listed = announced.reads.flatMap((r) => Array(r.times).fill(/ic-[\w-]+/.exec(r.command!)?.[0]));
       assert.deepEqual(perRun(ran), perRun(listed), 'command runs per attack run: run and listed');
       assertReadsUseTheirRuns(preview);
     } finally {
@@ -125,6 +132,53 @@ for (const attack of ATTACKS) {
       await demo.close();
     }
   });
+}
+
+// With latency the in-flight step of reuse runs: what it sends is what the
+// preview marks "if", every request and read of it, and nothing else.
+test('reuse against a slow demo: the steps marked "if" are sent, as announced', { timeout: 60_000 }, async () => {
+  const demo = await startDemo({ latencyMs: 120, ttlMs: 5000 });
+  const proxy = await countingProxy(demo.port);
+  try {
+    const { scenarios } = await loadScenarios([await bundled()], { scope: SCOPE, targetOverride: proxy.url });
+    const plan = planScenario(scenarios[0]!, { only: ['reuse'] });
+    const [preview] = plannedRequests(plan, SCOPE);
+    assert.ok(preview && !preview.skip);
+    assert.deepEqual(preview.requests.filter((r) => r.condition).map((r) => r.condition), ['the first original took ≥ 50 ms', 'the first original took ≥ 50 ms']);
+    assert.ok(preview.reads.some((r) => r.condition), 'the in-flight run\'s oracle reads are conditional too');
+
+    const result = await runPlans([plan], { scope: SCOPE, transport: { timeoutMs: 10_000 } }, SILENT);
+    const verdict = result.scenarios[0]!.attacks[0]!;
+    assert.equal(verdict.verdict, 'pass', verdict.findings.map((f) => f.message).join('; '));
+    assert.equal(conditionalRan(preview, verdict.metrics), true, 'the first original took the demo\'s 120 ms: the in-flight step ran');
+
+    const sent = proxy.seen;
+    const sentToOperation = sent.filter((r) => r.method === 'POST');
+    assertOperationMatches(sentToOperation, preview);
+    assert.equal(sent.length - sentToOperation.length, sum(preview.reads.filter((r) => r.request)), 'oracle reads, those marked "if" included');
+    assert.equal(sent.length, requestBudget([preview]) + conditionalRequests([preview]));
+    assert.equal(conditionalRequests([preview]), 2 + sum(preview.reads.filter((r) => r.condition && r.request)));
+  } finally {
+    await proxy.close();
+    await demo.close();
+  }
+});
+
+/**
+ * Whether the attack's steps marked "if" ran: the attack's metrics say so
+ * (reuse's in-flight step, the only conditional step, reports `inFlight`).
+ */
+function conditionalRan(preview: PlannedAttack, metrics: AttackMetrics): boolean {
+  const conditional = [...preview.requests, ...preview.reads].some((r) => r.condition !== undefined);
+  if (!conditional) return false;
+  assert.equal(preview.attack, 'reuse', 'a conditional step this test does not know how to tell from the metrics');
+  return (metrics as { inFlight?: unknown }).inFlight !== undefined;
+}
+
+/** The preview as the run went: the steps marked "if" kept when they ran, dropped when not. */
+function asRan(preview: PlannedAttack, ran: boolean): PlannedAttack {
+  const keep = (r: { condition?: string }) => ran || r.condition === undefined;
+  return { ...preview, requests: preview.requests.filter(keep), reads: preview.reads.filter(keep) };
 }
 
 /** The operation requests sent match the preview: methods, keys, how often. */

@@ -167,7 +167,7 @@ test('probe --preset stripe against the demo (422 on a mismatch) → reuse unexp
     const r = await cli(['probe', `${server.url}/orders`, '--json', PROBE_BODY, ...ORACLE, '--attack', 'replay,reuse', '--preset', 'stripe', '--report-json', out]);
     assert.equal(r.code, 1, show(r));
     assert.deepEqual(verdictsOf(await readReport(out)), { replay: 'pass', reuse: ['unexpected-status'] });
-    assert.match(r.stdout, /reuse: unexpected-status \(minor\)\n\s+same key, changed payload was answered 422, expected a mismatch status \(400\)/);
+    assert.match(r.stdout, /reuse: unexpected-status \(minor\)\n\s+sku: same key, changed payload was answered 422, expected a mismatch status \(400\)/);
 
     // --expect-mismatch overrides the preset field by field.
     const ok = await cli(['probe', `${server.url}/orders`, '--json', PROBE_BODY, ...ORACLE, '--attack', 'reuse', '--preset', 'stripe', '--expect-mismatch', '422']);
@@ -356,7 +356,7 @@ test('run --preset: stripe flags the demo\'s 422; a scenario\'s own preset wins;
   await withDemo({ bug: 'correct' }, async (server) => {
     const stripe = await cli(['run', file, '--target', server.url, '--preset', 'stripe']);
     assert.equal(stripe.code, 1, show(stripe));
-    assert.match(stripe.stdout, /reuse: unexpected-status \(minor\)\n\s+same key, changed payload was answered 422, expected a mismatch status \(400\)/);
+    assert.match(stripe.stdout, /reuse: unexpected-status \(minor\)\n\s+sku: same key, changed payload was answered 422, expected a mismatch status \(400\)/);
     assert.match(stripe.stdout, /✔ pass\s+replay/, 'the demo marks replays Idempotent-Replayed: true, as stripe requires');
 
     const wins = await cli(['run', own, '--target', server.url, '--preset', 'stripe']);
@@ -580,7 +580,7 @@ test('GITHUB_ACTIONS=true: ::error on the attack\'s line (relative to GITHUB_WOR
     const line = lineOf(yaml, '  reuse:');
     const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
     assert.deepEqual(errors, [
-      `::error file=scenarios/api/orders.yaml,line=${line},title=create order / reuse%3A mismatch-accepted (major)::mismatch-accepted: the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores the change`,
+      `::error file=scenarios/api/orders.yaml,line=${line},title=create order / reuse%3A mismatch-accepted (major)::mismatch-accepted: the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores sku and qty`,
     ]);
     // Outside any ::stop-commands:: fence, or the runner would ignore it.
     const fenced = [...r.stdout.matchAll(/^::stop-commands::(\S+)\n[\s\S]*?^::\1::$/gm)].map((m) => m[0]);
@@ -602,8 +602,11 @@ test('--verbose prints every attack exchange; normal output prints none for a pa
     const v = await cli([...args, '--verbose', '--report-json', out]);
     assert.equal(v.code, 0, show(v));
     const lines = v.stdout.match(REQUEST_LINE) ?? [];
-    const sent = (await readReport(out)).scenarios[0]!.attacks.reduce((n, a) => n + (a.metrics['requestsSent'] as number), 0);
-    assert.equal(sent, 2 + 2 + 15);
+    const attacks = (await readReport(out)).scenarios[0]!.attacks;
+    const sent = attacks.reduce((n, a) => n + (a.metrics['requestsSent'] as number), 0);
+    // reuse: two per field changed (sku, qty), and two more if its in-flight step ran (the first original took ≥ 50 ms).
+    const inFlight = attacks.find((a) => a.attack === 'reuse')!.metrics['inFlight'] !== undefined;
+    assert.equal(sent, 2 + 2 * 2 + (inFlight ? 2 : 0) + 15);
     assert.equal(lines.length, sent, `one request line per exchange:\n${lines.join('\n')}`);
     assert.equal(lines.filter((l) => / POST http:\/\/127\.0\.0\.1:\d+\/orders$/.test(l)).length, sent);
     assert.equal((v.stdout.match(new RegExp(`^ {6}Idempotency-Key: ${UUID.source}$`, 'gm')) ?? []).length, sent, 'the key is shown with each');
@@ -736,17 +739,29 @@ test('--dry-run prints every request (method, URL, key, body) and the side-effec
     assert.equal(r.code, 0, show(r));
     const esc = counter.url.replace(/[.]/g, '\\.');
     assert.match(r.stdout, new RegExp(`oracle: GET ${esc}/orders\\?ref=ic-\\w+`));
-    const single = [...r.stdout.matchAll(new RegExp(`^ {4}POST ${esc}/orders  \\[Content-Type: application/json\\]  key (${UUID.source})  (original|retry \\(same key\\)|same key, changed payload)$`, 'gm'))];
-    assert.deepEqual(single.map((m) => m[2]), ['original', 'retry (same key)', 'original', 'same key, changed payload'], r.stdout);
+    const single = [...r.stdout.matchAll(new RegExp(`^ {4}POST ${esc}/orders  \\[Content-Type: application/json\\]  key (${UUID.source})  (original|retry \\(same key\\)|(?:sku|qty): original|(?:sku|qty): same key, changed payload)$`, 'gm'))];
+    assert.deepEqual(single.map((m) => m[2]), ['original', 'retry (same key)', 'sku: original', 'sku: same key, changed payload', 'qty: original', 'qty: same key, changed payload'], r.stdout);
     assert.equal(single[0]![1], single[1]![1], 'replay: the retry carries the same key');
     assert.equal(single[2]![1], single[3]![1], 'reuse: the changed payload carries the same key');
+    assert.equal(single[4]![1], single[5]![1], 'reuse: so does the next field\'s');
     assert.notEqual(single[0]![1], single[2]![1], 'a fresh key per attack run');
+    assert.notEqual(single[2]![1], single[4]![1], 'reuse: a fresh key per field changed');
+    // The in-flight step is announced with its condition, under a key of its own, and counted apart.
+    const ifs = [...r.stdout.matchAll(new RegExp(`^ {4}if the first original took ≥ 50 ms: POST ${esc}/orders .* key (${UUID.source})  (in flight: .*)$`, 'gm'))];
+    assert.deepEqual(ifs.map((m) => m[2]), ['in flight: original', "in flight: same key, changed payload, sent while the original runs (half the first original's time after it)"], r.stdout);
+    assert.equal(ifs[0]![1], ifs[1]![1]);
+    assert.ok(!single.some((m) => m[1] === ifs[0]![1]), 'the in-flight step has a key of its own');
+    assert.match(r.stdout, /^ {4}if the first original took ≥ 50 ms: oracle: GET \S+ .*\(in flight: before and after the run\)$/m);
+    assert.match(r.stdout, /^ {6}\{"sku":"widget-1-changed","qty":3,"ref":"ic-\w+"\}$/m);
     const bursts = [...r.stdout.matchAll(new RegExp(`^ {4}5 × POST ${esc}/orders .* key (${UUID.source})  burst (\\d)/3`, 'gm'))];
     assert.equal(bursts.length, 3);
     assert.equal(new Set(bursts.map((m) => m[1])).size, 3, 'a fresh key per burst');
     assert.match(r.stdout, /^ {6}\{"sku":"widget-1","qty":2,"ref":"ic-\w+"\}$/m);
     assert.match(r.stdout, /^ {6}\{"sku":"widget-1-changed","qty":2,"ref":"ic-\w+"\}$/m);
-    assert.match(r.stdout, /at least \d+ requests in all; side effects on the target: 5 if it handles keys correctly, up to 19 if it does not/);
+    assert.match(r.stdout, /^ {6}\{"sku":"widget-1","qty":3,"ref":"ic-\w+"\}$/m);
+    const total = /at least (\d+) requests in all, (\d+) if every step marked "if" runs; side effects on the target: 6 if it handles keys correctly, up to 23 if it does not/.exec(r.stdout);
+    assert.ok(total, r.stdout);
+    assert.ok(Number(total[2]) > Number(total[1]) + 2, 'the in-flight step: two requests and its oracle reads');
     assert.match(r.stdout, /dry run: nothing was sent/);
 
     const probe = await cli(['probe', `${counter.url}/orders`, '--json', PROBE_BODY, '--attack', 'replay', '--dry-run']);

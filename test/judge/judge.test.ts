@@ -484,14 +484,34 @@ describe('concurrent', () => {
 
 // --- reuse ------------------------------------------------------------------
 
+/** One run with `change:` given: the old single-variant reuse. */
 function reuseObs(changed: Exchange, oracle?: { before: number; after: number; ids?: string[] }): ReuseObservation {
-  return { attack: 'reuse', run: run(oracle), original: ex('original', 201, ORDER), changed };
+  return { attack: 'reuse', change: true, variants: [{ fields: ['amount'], run: run(oracle), original: ex('original', 201, ORDER), changed }], firstMs: 3 };
+}
+
+/** One run per field, each answered as given; the first original took `firstMs`. */
+function fieldsObs(answers: Record<string, [number, unknown, number]>, inFlight?: ReuseObservation['inFlight'], firstMs = 3): ReuseObservation {
+  const variants = Object.entries(answers).map(([field, [code, body, after]]) => ({
+    fields: [field],
+    run: run({ before: 0, after }),
+    original: ex(`${field}: original`, 201, ORDER),
+    changed: ex(`${field}: same key, changed payload`, code, body),
+  }));
+  return { attack: 'reuse', change: false, variants, firstMs, ...(inFlight ? { inFlight } : {}) };
+}
+
+function inFlightObs(original: [number, unknown], changed: [number, unknown], after: number): NonNullable<ReuseObservation['inFlight']> {
+  const o = ex('in flight: original', original[0], original[1]);
+  const c = ex('in flight: same key, changed payload, sent while the original runs', changed[0], changed[1]);
+  o.endedAt = c.endedAt! + 5;
+  return { run: run({ before: 0, after }), original: o, changed: c, sentAfterMs: 60 };
 }
 
 describe('reuse', () => {
   it('a mismatch status and no new effect passes', () => {
     const j = judge(scenario(), TARGET, reuseObs(ex('same key, changed payload', 422, { error: 'mismatch' }), { before: 0, after: 1 }));
-    assert.deepEqual(j, { findings: [], metrics: { effects: 1 } });
+    assert.deepEqual(j.findings, []);
+    assert.deepEqual(j.metrics, { effects: 1, fields: ['amount'], ignored: [], variants: [{ fields: ['amount'], status: 422, effects: 1 }], firstMs: 3 });
   });
 
   it('answered with the first response: the fingerprint ignores the change', () => {
@@ -530,6 +550,58 @@ describe('reuse', () => {
   it('no effect at all behind the first success: lost-effect', () => {
     const j = judge(scenario(), TARGET, reuseObs(ex('same key, changed payload', 422, {}), { before: 4, after: 4 }));
     assert.deepEqual(kinds(j), ['lost-effect']);
+  });
+
+  it('one field of three ignored: the finding names that field, and the metrics list it', () => {
+    const j = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1], qty: [201, ORDER, 1], note: [422, {}, 1] }));
+    assert.deepEqual(kinds(j), ['mismatch-accepted']);
+    assert.equal(message(j, 'mismatch-accepted'), "the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores qty");
+    assert.deepEqual(finding(j, 'mismatch-accepted').evidence.exchanges.map((e) => e.label), ['qty: original', 'qty: same key, changed payload']);
+    assert.deepEqual(j.metrics['fields'], ['sku', 'qty', 'note']);
+    assert.deepEqual(j.metrics['ignored'], ['qty']);
+    assert.equal(j.metrics['effects'], 1);
+  });
+
+  it('fields replayed and fields processed: both named, the second effect once per key', () => {
+    const j = judge(scenario(), TARGET, fieldsObs({ sku: [201, ORDER, 1], qty: [201, { ...ORDER, id: 'o-2' }, 2], note: [201, ORDER, 1] }));
+    assert.deepEqual(kinds(j), ['mismatch-accepted', 'duplicate-effect']);
+    assert.equal(
+      message(j, 'mismatch-accepted'),
+      "the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores sku and note; " +
+        "the same key with a changed payload (changed: qty, which the key's fingerprint ignores) was answered 201 and processed, expected 422",
+    );
+    assert.equal(message(j, 'duplicate-effect'), 'one key (qty changed) made 2 side effects (expected 1)');
+    assert.deepEqual(j.metrics['ignored'], ['sku', 'note', 'qty']);
+    assert.equal(j.metrics['effects'], 2, 'the most effects one key made');
+  });
+
+  it('in flight: a mismatch or an in-flight status passes', () => {
+    for (const code of [422, 409]) {
+      const j = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [code, {}], 1), 80));
+      assert.deepEqual(j.findings, [], `in flight answered ${code}`);
+      assert.deepEqual(j.metrics['inFlight'], { sentAfterMs: 60, originalStatus: 201, status: code, effects: 1, overlapped: true });
+    }
+  });
+
+  it('in flight: processed is mismatch-accepted and, with a second effect, duplicate-effect', () => {
+    const j = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [201, { ...ORDER, id: 'o-2' }], 2), 80));
+    assert.deepEqual(kinds(j), ['mismatch-accepted', 'duplicate-effect']);
+    assert.equal(
+      message(j, 'mismatch-accepted'),
+      'in flight: same key, changed payload, sent while the original runs was answered 201 and processed while the original with its key was still in flight (sent 60 ms after it), expected 422 (mismatch) or 409 (in flight)',
+    );
+    assert.equal(message(j, 'duplicate-effect'), 'the in-flight key made 2 side effects (expected 1)');
+  });
+
+  it('in flight: refused yet a second effect counts as processed', () => {
+    const j = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [409, {}], 2), 80));
+    assert.deepEqual(kinds(j), ['mismatch-accepted', 'duplicate-effect']);
+    assert.match(message(j, 'mismatch-accepted'), /answered 409 while the original .* yet processed: the oracle counts 2 side effects for the key/);
+  });
+
+  it('in flight: another status is unexpected-status, a 5xx server-error', () => {
+    assert.deepEqual(kinds(judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [400, {}], 1), 80))), ['unexpected-status']);
+    assert.deepEqual(kinds(judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [503, {}], 1), 80))), ['server-error']);
   });
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PlanError, planScenario, type ScenarioPlan } from '../../src/plan/plan.js';
-import { changedPayload } from '../../src/attacks/reuse/payload.js';
+import { changeableFields, changedFields, changedPayload, MAX_FIELDS } from '../../src/attacks/reuse/payload.js';
 import type { AttackConfigs } from '../../src/attacks/index.js';
 import type { RequestTemplate, Scenario } from '../../src/scenario/types.js';
 import { orderScenario } from '../helpers/builders.js';
@@ -213,5 +213,30 @@ describe('changedPayload', () => {
 
   it('no json object: nothing to change (the planner skips reuse before it gets here)', () => {
     assert.equal(changedPayload(undefined, { amount: 11 }, { amount: 10 }), undefined);
+  });
+});
+
+describe('reuse: the fields it changes, one run each', () => {
+  it('numbers, template-free strings and booleans, in order; templates, nulls, lists and maps passed over', () => {
+    assert.deepEqual(changeableFields({ ref: '{{ run.id }}', sku: 'a', meta: { a: 1 }, note: null, tags: ['x'], paid: true, qty: 0 }), ['sku', 'paid', 'qty']);
+  });
+
+  it(`at most ${MAX_FIELDS} fields`, () => {
+    const json = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`f${i}`, i]));
+    assert.deepEqual(changeableFields(json), Array.from({ length: MAX_FIELDS }, (_, i) => `f${i}`));
+  });
+
+  it('each variant changes its field of the rendered json, and nothing else', () => {
+    const json = { ref: '{{ run.id }}', sku: 'a', paid: false, qty: 2 };
+    const rendered = { ref: 'ic-1', sku: 'a', paid: false, qty: 2 };
+    assert.deepEqual(changedFields(json, ['sku'], rendered), { ref: 'ic-1', sku: 'a-changed', paid: false, qty: 2 });
+    assert.deepEqual(changedFields(json, ['paid'], rendered), { ref: 'ic-1', sku: 'a', paid: true, qty: 2 });
+    assert.deepEqual(changedFields(json, ['qty'], rendered), { ref: 'ic-1', sku: 'a', paid: false, qty: 3 });
+    assert.deepEqual(rendered, { ref: 'ic-1', sku: 'a', paid: false, qty: 2 }, 'its input untouched');
+  });
+
+  it('a scenario whose only free field is a boolean is not skipped', () => {
+    const p = planScenario(scenario({ request: { json: { ref: '{{ run.id }}', paid: true } } }));
+    assert.equal(p.attacks.find((a) => a.id === 'reuse')!.skip, undefined);
   });
 });

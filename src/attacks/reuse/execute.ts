@@ -1,15 +1,45 @@
-// reuse: after the first request completed, the same key with another payload.
+// reuse: for each variant a fresh key and run.id, the original, then the same
+// key with the variant's payload once the original was answered. Then, if the
+// first original took IN_FLIGHT_MIN_MS or more, a fresh key whose changed
+// payload is sent halfway through the time the first original took, while the
+// key's own original still runs.
+import { sleep } from '../../engine/oracle.js';
 import { finishRun, requireSuccess, send, startRun } from '../run.js';
 import type { AttackEnv } from '../contract.js';
-import { LABELS, type ReuseConfig, type ReuseObservation } from './index.js';
-import { reuseRequests } from './payload.js';
+import { IN_FLIGHT_MIN_MS, LABELS, type ReuseConfig, type ReuseInFlightObservation, type ReuseObservation, type ReuseVariantObservation } from './index.js';
+import { reuseRequests, reuseVariants } from './payload.js';
 
 export async function execute(env: AttackEnv, config: ReuseConfig): Promise<ReuseObservation> {
+  const variants: ReuseVariantObservation[] = [];
+  for (const variant of reuseVariants(env.scenario, config)) {
+    const run = await startRun(env);
+    const requests = reuseRequests(env.scenario, config, run.ctx, variant.fields);
+    const original = await send(env, run, requests.original, LABELS.original(variant.prefix));
+    requireSuccess(env, original);
+    const changed = await send(env, run, requests.changed, LABELS.changed(variant.prefix));
+    await finishRun(env, run);
+    variants.push({ fields: variant.fields, run, original, changed });
+  }
+  const first = variants[0]!.original;
+  const firstMs = (first.endedAt ?? first.startedAt) - first.startedAt;
+  const observation: ReuseObservation = { attack: 'reuse', change: config.change !== undefined, variants, firstMs };
+  if (firstMs >= IN_FLIGHT_MIN_MS) observation.inFlight = await whileInFlight(env, config, firstMs / 2);
+  return observation;
+}
+
+/** The original with a fresh key, and `afterMs` after it was sent the changed payload with that key. */
+async function whileInFlight(env: AttackEnv, config: ReuseConfig, afterMs: number): Promise<ReuseInFlightObservation> {
   const run = await startRun(env);
-  const requests = reuseRequests(env.scenario, config, run.ctx);
-  const original = await send(env, run, requests.original, LABELS.original);
-  requireSuccess(env, original);
-  const changed = await send(env, run, requests.changed, LABELS.changed);
+  const requests = reuseRequests(env.scenario, config, run.ctx, 'all');
+  const started = performance.now();
+  const pending = send(env, run, requests.original, LABELS.inFlightOriginal);
+  // Settled below; until then a failure must not count as unhandled.
+  pending.catch(() => {});
+  env.waiting?.(`${LABELS.inFlightChanged}, half the first original's time after it`, Date.now() + afterMs);
+  await sleep(afterMs, env.signal);
+  const sentAfterMs = performance.now() - started;
+  const changed = await send(env, run, requests.changed, LABELS.inFlightChanged);
+  const original = await pending;
   await finishRun(env, run);
-  return { attack: 'reuse', run, original, changed };
+  return { run, original, changed, sentAfterMs };
 }

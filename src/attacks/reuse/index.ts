@@ -1,42 +1,100 @@
-// reuse: the same key with another payload once the first was answered.
-import { defineAttack, type Run } from '../contract.js';
-import { planned, preview } from '../preview.js';
+// reuse: the same key with another payload once the first was answered, one
+// run per field changed; and, when the first request took long enough, a
+// changed payload with a key whose original is still in flight.
+import { defineAttack, type PlannedRead, type PlannedRequest, type Run } from '../contract.js';
+import { conditional, planned, preview } from '../preview.js';
 import { isPlainObject } from '../../model/values.js';
 import type { Exchange } from '../../model/http.js';
 import type { AttackMetrics } from '../../model/results.js';
 import { judge } from './judge.js';
-import { changedPayload, reuseRequests } from './payload.js';
+import { changeableFields, MAX_FIELDS, reuseRequests, reuseVariants } from './payload.js';
 
 export interface ReuseConfig {
   /** Fields merged into the rendered `request.json` for the second request. */
   change?: Record<string, unknown>;
 }
 
-export interface ReuseObservation {
-  attack: 'reuse';
+/** One run: its own key and run.id, the original, then the same key with `fields` changed. */
+export interface ReuseVariantObservation {
+  fields: string[];
   run: Run;
   original: Exchange;
   changed: Exchange;
 }
 
-export interface ReuseMetrics extends AttackMetrics {
-  effects?: number;
+/** The in-flight step: a fresh key's original, and the changed payload with that key sent while the original runs. */
+export interface ReuseInFlightObservation {
+  run: Run;
+  original: Exchange;
+  changed: Exchange;
+  /** When the changed payload was sent, ms after the original was (half the first original's duration). */
+  sentAfterMs: number;
 }
 
-export const LABELS = { original: 'original', changed: 'same key, changed payload' } as const;
+export interface ReuseObservation {
+  attack: 'reuse';
+  /** The payload came from `change:` (one variant), not from changing each field in turn. */
+  change: boolean;
+  variants: ReuseVariantObservation[];
+  /** How long the first original took, ms: the in-flight step runs when it is IN_FLIGHT_MIN_MS or more. */
+  firstMs: number;
+  inFlight?: ReuseInFlightObservation;
+}
+
+export interface ReuseMetrics extends AttackMetrics {
+  /** The most side effects one key of the attack made (1 on an API that handles keys correctly). */
+  effects?: number;
+  /** Every field changed, in order (one run per field; the keys of `change:` when given). */
+  fields?: string[];
+  /** The fields whose change was accepted (replayed or processed): the key's fingerprint ignores them. */
+  ignored?: string[];
+  /** Each run: the fields it changed, the answer to the changed payload, its key's side effects. */
+  variants?: { fields: string[]; status: number; effects?: number }[];
+  /** How long the first original took, ms. */
+  firstMs?: number;
+  /** The in-flight step, when it ran. */
+  inFlight?: { sentAfterMs: number; originalStatus: number; status: number; effects?: number; overlapped: boolean };
+}
+
+/** The first original must take this long for the in-flight step to run: shorter work leaves no window to hit. */
+export const IN_FLIGHT_MIN_MS = 50;
+
+export const LABELS = {
+  original: (prefix: string) => `${prefix}original`,
+  changed: (prefix: string) => `${prefix}same key, changed payload`,
+  inFlightOriginal: 'in flight: original',
+  inFlightChanged: 'in flight: same key, changed payload, sent while the original runs',
+} as const;
+
+/** How --dry-run says when the in-flight step runs. */
+export const IN_FLIGHT_CONDITION = `the first original took ≥ ${IN_FLIGHT_MIN_MS} ms`;
 
 export const reuse = defineAttack({
   id: 'reuse',
-  summary: 'the same key with a changed payload: refused (expect.mismatch), no second effect',
+  summary: `the same key with a changed payload (each field in turn, each with its own key; and while the original is in flight when it takes ≥ ${IN_FLIGHT_MIN_MS} ms): refused (expect.mismatch, or expect.inFlight while in flight), no second effect`,
   schema: {
-    description: 'Reuse the key with a different body: it must be rejected.',
+    description: `Reuse a key with a different body: it must be rejected. Without change, each template-free top-level field of request.json (up to ${MAX_FIELDS}) is changed in its own run; when the first request takes ${IN_FLIGHT_MIN_MS} ms or more, a changed payload is also sent while its key's original is in flight.`,
     type: ['object', 'null'],
     additionalProperties: false,
     properties: {
-      change: { description: 'Fields merged into request.json for the second request (needs request.json to be an object).', type: 'object' },
+      change: { description: 'Fields merged into request.json for the second request (needs request.json to be an object); one run instead of one per field.', type: 'object' },
     },
   },
-  metricsSchema: { type: 'object', properties: { effects: { type: 'number' } } },
+  metricsSchema: {
+    type: 'object',
+    properties: {
+      effects: { type: 'number' },
+      fields: { type: 'array', items: { type: 'string' } },
+      ignored: { type: 'array', items: { type: 'string' } },
+      variants: { type: 'array', items: { type: 'object', required: ['fields', 'status'], properties: { fields: { type: 'array', items: { type: 'string' } }, status: { type: 'number' }, effects: { type: 'number' } } } },
+      firstMs: { type: 'number' },
+      inFlight: {
+        type: 'object',
+        required: ['sentAfterMs', 'originalStatus', 'status', 'overlapped'],
+        properties: { sentAfterMs: { type: 'number' }, originalStatus: { type: 'number' }, status: { type: 'number' }, effects: { type: 'number' }, overlapped: { type: 'boolean' } },
+      },
+    },
+  },
   defaults: {} as ReuseConfig,
   normalize: (raw): ReuseConfig => (isPlainObject(raw.change) ? { change: raw.change } : {}),
   check(raw, at) {
@@ -59,16 +117,39 @@ export const reuse = defineAttack({
         : 'a raw `body:` needs `attacks.reuse.change` to say what differs';
     }
     if (config.change) return undefined;
-    if (changedPayload(scenario.request.json, undefined) === undefined) return 'no field of `request.json` is free of templates to change; give `attacks.reuse.change`';
+    if (changeableFields(scenario.request.json).length === 0) return 'no field of `request.json` is free of templates to change; give `attacks.reuse.change`';
     return undefined;
   },
   preview(scenario, config, ctx) {
+    const list: PlannedRequest[] = [];
+    const reads: PlannedRead[] = [];
+    for (const variant of reuseVariants(scenario, config)) {
+      const run = ctx.newRun();
+      const { original, changed } = reuseRequests(scenario, config, run, variant.fields);
+      list.push(planned(LABELS.original(variant.prefix), original), planned(LABELS.changed(variant.prefix), changed));
+      reads.push(...ctx.reads(run, ctx.readsPerRun, `${variant.prefix}before and after the run`));
+    }
+    const variants = list.length / 2;
+    // The in-flight step, a run of its own, only if the first original takes long enough.
     const run = ctx.newRun();
-    const { original, changed } = reuseRequests(scenario, config, run);
-    return preview([planned(LABELS.original, original), planned(LABELS.changed, changed)], ctx.reads(run, ctx.readsPerRun, 'before and after the run'), 1, 2);
+    const { original, changed } = reuseRequests(scenario, config, run, 'all');
+    list.push(...conditional(IN_FLIGHT_CONDITION, [planned(LABELS.inFlightOriginal, original), planned(`${LABELS.inFlightChanged} (half the first original's time after it)`, changed)]));
+    reads.push(...conditional(IN_FLIGHT_CONDITION, ctx.reads(run, ctx.readsPerRun, 'in flight: before and after the run')));
+    return preview(list, reads, variants, 2 * variants + 2);
   },
   execute: async (env, config) => (await import('./execute.js')).execute(env, config),
   judge,
+  describe(m) {
+    if (!m.fields) return '';
+    const runs = m.variants && m.variants.length > 1 ? `${m.variants.length} keys, one per field changed` : `changed ${m.fields.join(', ')}`;
+    const statuses = m.variants ? `: ${m.variants.map((v) => v.status).join(', ')}` : '';
+    const inFlight = m.inFlight
+      ? `; in flight: ${m.inFlight.status}, sent ${Math.round(m.inFlight.sentAfterMs)} ms after its original${m.inFlight.overlapped ? '' : ', which had already been answered'}`
+      : m.firstMs !== undefined
+        ? `; no in-flight step: the first original took ${Math.round(m.firstMs)} ms (under ${IN_FLIGHT_MIN_MS})`
+        : '';
+    return `${runs}${statuses}${inFlight}`;
+  },
 });
 
 function kindOf(value: unknown): string {
