@@ -69,7 +69,8 @@ test('SIGINT with a request in flight: its connection closed, teardown run, ever
   try {
     const out = await reports();
     const file = await writeScenario(scenario('attacks:\n  replay: {}\n  reuse: {}\n  drop: {}\n'));
-    const run = startCli(['run', file, '--target', server.url, ...out.flags]);
+    // One attack after the other: drop has not started when reuse hangs.
+    const run = startCli(['run', file, '--target', server.url, '--workers', '1', ...out.flags]);
     // reuse sends the same key with a changed payload: this server never answers it.
     const hanging = await until(run, server, "reuse's changed payload", (r) => r.hung === true);
     const signalled = run.signal('SIGINT');
@@ -105,6 +106,33 @@ test('SIGINT with a request in flight: its connection closed, teardown run, ever
 
     assert.match(ended.stdout, /^interrupted \(SIGINT\): finishing reports…/m);
     assert.match(ended.stdout, /interrupted: the attacks that had not finished could not be tested/);
+    assertClean(ended);
+  } finally {
+    await server.close();
+  }
+});
+
+test('--workers 2, SIGINT while reuse hangs and drop runs beside it: both "interrupted", in file order, exit 130 within 2 s', { timeout: 60_000 }, async () => {
+  const server = await ordersServer({ hangOnChange: true });
+  try {
+    const out = await reports();
+    const file = await writeScenario(scenario('attacks:\n  reuse: {}\n  drop: {}\n'));
+    const run = startCli(['run', file, '--target', server.url, '--workers', '2', ...out.flags]);
+    await until(run, server, "reuse's changed payload", (r) => r.hung === true);
+    const signalled = run.signal('SIGINT');
+    const ended = await run.ended;
+    assert.equal(ended.code, 130, show(ended));
+    assert.ok(ended.endedAt - signalled < WITHIN_MS, `exited ${ended.endedAt - signalled} ms after the signal`);
+    assert.ok(server.requests.some((r) => r.path === '/logout' && r.at >= signalled), 'teardown ran after the signal');
+    await waitFor(() => server.open() === 0, 2000, () => `every connection closed (${server.open()} open)`);
+    const report = JSON.parse(await readFile(out.json, 'utf8'));
+    assert.equal(report.interrupted, true);
+    const attacks = report.scenarios[0].attacks.map((a: { attack: string; verdict: string; reason: string | null }) => [a.attack, a.verdict, a.reason]);
+    // drop waits seconds for its grace and retries: it was running beside reuse, so it ended interrupted, not before it started.
+    assert.deepEqual(attacks, [
+      ['reuse', 'error', 'interrupted'],
+      ['drop', 'error', 'interrupted'],
+    ]);
     assertClean(ended);
   } finally {
     await server.close();
