@@ -83,3 +83,34 @@ test('remaining: hours and minutes, minutes and seconds, seconds', () => {
   assert.equal(remaining(12_300), '13s');
   assert.equal(remaining(-5), '0s');
 });
+
+test('--workers on a terminal: the live line names what else is running, cut to the width; piped output ignores it', async () => {
+  let text = '';
+  const terminal = new TerminalReporter({
+    out: { write: (s: string) => ((text += s), true), columns: 80 } as unknown as NodeJS.WritableStream,
+    color: false,
+    live: true,
+  });
+  const other = { name: 'refunds', file: 'r.yaml', line: 1 };
+  await terminal.onEvent({ type: 'scenario-begin', scenario: REF, target: 'http://api.test' });
+  await terminal.onEvent({ type: 'attack-begin', scenario: REF, attack: 'replay' });
+  await terminal.onEvent({
+    type: 'running',
+    attacks: [
+      { scenario: REF, attack: 'replay', since: 0 },
+      { scenario: other, attack: 'expiry', since: 0 },
+      { scenario: other, attack: 'drop', since: 0 },
+      { scenario: other, attack: 'tenant', since: 0 },
+    ],
+  });
+  const lastDraw = text.split('\r\x1b[2K').at(-1)!;
+  assert.match(lastDraw, /^ {2}… replay {2}\d\.\ds, 0 requests sent; also running: refunds › expiry, refunds › d/);
+  assert.ok(!lastDraw.includes('orders › replay'), 'the attack shown is not "also" running');
+  assert.ok(lastDraw.length <= 80, `one row of 80: ${lastDraw.length} characters`);
+  assert.ok(lastDraw.endsWith('…'), 'cut, and says so');
+  await terminal.onEvent({ type: 'attack-end', scenario: REF, result: { ...passed, attack: 'replay' } });
+
+  const piped = reporter(false);
+  await piped.emit({ type: 'running', attacks: [{ scenario: other, attack: 'expiry', since: 0 }] });
+  assert.equal(piped.out(), '');
+});
