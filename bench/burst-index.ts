@@ -14,8 +14,6 @@ import { startChild, type Child } from './proc.js';
 export interface BurstIndexVariant {
   name: string;
   rehearsals: number;
-  /** Default: the engine's REHEARSAL_GAP_MS. */
-  rehearsalGapMs?: number;
 }
 
 export interface BurstIndexCondition {

@@ -292,7 +292,6 @@ async function h1ClientRole(config: {
   bursts: number;
   gapMs: number;
   rehearsals: number;
-  rehearsalGapMs?: number;
   /** Plain requests (undici, as the replay attack sends) before the first burst, one after the other. */
   before?: number;
   tag: string;
@@ -325,7 +324,6 @@ async function h1ClientRole(config: {
     const r = await lastByteBurst(reqs, {
       timeoutMs: 10_000,
       rehearsals: config.rehearsals,
-      ...(config.rehearsalGapMs !== undefined ? { rehearsalGapMs: config.rehearsalGapMs } : {}),
     });
     const error = r.exchanges.find((e) => e.error)?.error;
     results.push({

@@ -3,7 +3,6 @@
 // (rehearsed first: see REHEARSALS).
 // The server sees N requests complete within (roughly) one scheduling quantum,
 // which is what exposes check-then-act races in idempotency stores.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { now, type HttpRequest } from '../../model/http.js';
 import { timerDelay, TransportError } from '../http/errors.js';
 import { forEachLimited, withinMs, type BurstOptions, type BurstResult } from '../transport/burst.js';
@@ -20,61 +19,59 @@ export type { BurstOptions, BurstResult } from '../transport/burst.js';
 export const MAX_CONCURRENT_CONNECTS = 64;
 
 /**
- * Rehearsals of the release before the real one. The release loop is the
- * same code for every burst, but a burst that runs it cold, or while V8 is
- * tiering the write path up, lands its duplicates further apart, and which
- * burst of a process that hits varies: in fresh processes sending three
- * bursts of 20, without rehearsal the median arrival spread by burst index
- * ranged 0.33–1.55 ms over two runs of 20 processes each (the worst index
- * not the same from run to run), with two rehearsals 0.36–0.51 ms for every
- * index. Each rehearsal runs the very loop on the very sockets,
- * writing one more of the held-back bytes, which completes no request: the
- * server still sees each request complete only at the final byte. One pass
- * was not enough (0.38–0.99 ms); 4 or 8 passes, or 10 ms between them, were
- * no tighter than two 1 ms apart (a gap of 0 is the same: Node's timers wait
- * at least 1 ms). `npm run bench -- --only bursts` measures it
- * (docs/benchmarks.md, "First burst and later bursts").
+ * Rehearsals of the release before the real one: the release loop run on the
+ * very sockets, each pass writing an empty buffer to each (nothing reaches
+ * the wire), one pass after the other with no await between them. The loop
+ * is the same code for every burst, but a burst that runs it cold, or while
+ * V8 tiers the write path up, lands its duplicates further apart, and which
+ * burst of a process that hits varies (without rehearsal, in fresh processes
+ * sending three bursts of 20, the median arrival spread by burst index
+ * ranged 0.34–1.6 ms, the first or the third the slow one). An earlier
+ * version rehearsed by writing held-back request bytes 1 ms apart: as tight,
+ * but on a loaded box it caught fewer races (the server reads those bytes,
+ * and the release waits 2 ms more), so the rehearsal now gives the server
+ * nothing to read and costs the release no wait.
+ * `npm run bench -- --only bursts` measures it (docs/benchmarks.md).
  */
-export const REHEARSALS = 2;
-/** After each rehearsal pass, before the next one or the release. */
-export const REHEARSAL_GAP_MS = 1;
+export const REHEARSALS = 8;
 
 export interface H1BurstOptions extends BurstOptions {
   /** Rehearsal passes before the release (default REHEARSALS); the bench compares 0. */
   rehearsals?: number;
-  /** Pause after each rehearsal pass (default REHEARSAL_GAP_MS). */
-  rehearsalGapMs?: number;
 }
+
+/** What a rehearsal writes: nothing, through the same calls as the final byte. */
+const REHEARSAL = Buffer.alloc(0);
 
 interface Primed {
   collector: ResponseCollector;
-  /** The held-back bytes, one per pass: the rehearsals', then the final one. */
-  tail: Buffer[];
-  /** Set when the write of everything but the held-back bytes has been flushed. */
+  /** The final byte, held back until the release. */
+  last: Buffer;
+  /** Set when the write of everything but the final byte has been flushed. */
   flushed: boolean;
   /** Resolves when that write is flushed or failed, or the connection is gone. */
   ready: Promise<void>;
 }
 
 /**
- * The release loop: each slot's byte of this pass, then the time right after
- * it. Run for every rehearsal and for the release itself, so that the release
- * runs code that has run before.
+ * The release loop: each slot's `bytes(slot)`, then the time right after
+ * it. Run for every rehearsal and for the release itself, so that the
+ * release runs code that has run before.
  */
-function writePass(slots: Primed[], pass: number, times: number[]): void {
+function writePass(slots: Primed[], bytes: (slot: Primed) => Buffer, times: number[]): void {
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
-    slot.collector.conn.stream.write(slot.tail[pass]!);
+    slot.collector.conn.stream.write(bytes(slot));
     times[i] = now();
   }
 }
 
 /**
  * Opens one connection per request (at most MAX_CONCURRENT_CONNECTS at once),
- * writes each request but its last `rehearsals + 1` bytes, waits until those
- * writes are flushed, rehearses the release once per rehearsal (the release
- * loop writing one of those bytes, REHEARSAL_GAP_MS apart), then releases all
- * final bytes in that same synchronous loop and collects the responses.
+ * writes each request but its final byte, waits until those writes are
+ * flushed, rehearses the release loop (empty writes, REHEARSALS passes), then
+ * releases all final bytes in that same synchronous loop and collects the
+ * responses.
  * Never throws for transport failures; failed connections become exchanges
  * with errors and are not released.
  *
@@ -95,7 +92,6 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: H1BurstOptions): 
   const transport = transportOptions(opts);
   const prepDeadline = started + opts.timeoutMs;
   const rehearsals = Math.max(0, Math.floor(opts.rehearsals ?? REHEARSALS));
-  const rehearsalGapMs = Math.max(0, opts.rehearsalGapMs ?? REHEARSAL_GAP_MS);
 
   const prepare = async (i: number): Promise<void> => {
     const exchange = exchanges[i]!;
@@ -107,9 +103,6 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: H1BurstOptions): 
       return;
     }
     const { url, payload: bytes } = encoded;
-    // One byte per rehearsal and the final one, all from the end; a request
-    // too short for them all gets fewer rehearsals (never none of its bytes up front).
-    const held = Math.max(1, Math.min(rehearsals + 1, bytes.length - 1));
     const left = prepDeadline - exchange.startedAt;
     if (left <= 0) {
       failExchange(exchange, new TransportError('timeout', `not connected within ${opts.timeoutMs} ms (burst connect phase)`));
@@ -124,11 +117,8 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: H1BurstOptions): 
     }
     connections.push(conn);
     const collector = new ResponseCollector(conn, exchange, { origin: url.origin, maxResponseBytes, signal: opts.signal });
-    const start = bytes.length - held;
-    const tail = Array.from({ length: held }, (_, k) => bytes.subarray(start + k, start + k + 1));
-    // Fewer held bytes than passes: the earliest passes repeat nothing (an empty write).
-    while (tail.length < rehearsals + 1) tail.unshift(Buffer.alloc(0));
-    const slot: Primed = { collector, tail, flushed: false, ready: Promise.resolve() };
+    const start = bytes.length - 1;
+    const slot: Primed = { collector, last: bytes.subarray(start), flushed: false, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve) => {
       void collector.done.then(() => resolve());
       try {
@@ -167,19 +157,12 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: H1BurstOptions): 
       }
     }
 
-    // Rehearsals: the release loop on the same sockets, each pass one held-back
-    // byte that completes no request. A connection the server answered or
-    // closed meanwhile drops out, as it would from the release.
+    // Rehearsals, then the release: the same synchronous loop on the same
+    // sockets, no await anywhere in between.
     const times: number[] = [];
-    const live = () => slots.filter((s) => s.flushed && !s.collector.settled);
-    for (let pass = 0; pass < rehearsals; pass++) {
-      writePass(live(), pass, times);
-      await sleep(rehearsalGapMs);
-    }
-
-    // The release: the same synchronous loop, no await.
-    const toRelease = live();
-    writePass(toRelease, rehearsals, times);
+    const toRelease = slots.filter((s) => s.flushed && !s.collector.settled);
+    for (let pass = 0; pass < rehearsals; pass++) writePass(toRelease, () => REHEARSAL, times);
+    writePass(toRelease, (slot) => slot.last, times);
     let first = Infinity;
     let last = -Infinity;
     for (let i = 0; i < toRelease.length; i++) {
