@@ -5,7 +5,7 @@ import { loadScenarios } from '../run/load.js';
 import type { AttackId } from '../attacks/index.js';
 import type { EngineName, Scenario, TemplateScope } from '../scenario/types.js';
 import { planScenario, type PlanOptions, type ScenarioPlan } from '../plan/plan.js';
-import { plannedRequests, requestBudget } from '../plan/requests.js';
+import { conditionalRequests, plannedRequests, requestBudget } from '../plan/requests.js';
 import { selectShard } from '../plan/shard.js';
 import { redactorForScenarios } from '../secrets/scenarios.js';
 import type { Redactor } from '../secrets/redactor.js';
@@ -106,9 +106,13 @@ export async function runOrPreview(
   const maxRequests = parsePositiveInt(flags.maxRequests, '--max-requests');
   const workers = parseWorkers(flags.workers);
   if (maxRequests !== undefined) {
-    const needed = plans.reduce((n, p) => n + requestBudget(plannedRequests(p, scope)), 0);
+    // A cap: steps sent only if the run's measurements say so count as sent.
+    const planned = plans.map((p) => plannedRequests(p, scope));
+    const atLeast = planned.reduce((n, p) => n + requestBudget(p), 0);
+    const needed = atLeast + planned.reduce((n, p) => n + conditionalRequests(p), 0);
     if (needed > maxRequests) {
-      throw new FlagError(`this run would send at least ${needed} requests, more than --max-requests ${maxRequests} (see --dry-run)`);
+      const what = needed > atLeast ? `may send ${needed} requests (at least ${atLeast}, ${needed} if every step marked "if" runs)` : `would send at least ${needed} requests`;
+      throw new FlagError(`this run ${what}, more than --max-requests ${maxRequests} (see --dry-run)`);
     }
   }
   if (flags.dryRun) {
