@@ -47,8 +47,8 @@ export class TerminalReporter implements Reporter {
   /** Without a live line: the timer that reports a long wait. */
   private waitTicker: NodeJS.Timeout | undefined;
   /** With --workers: every attack running now, the ones not yet shown included. */
-  private running: { scenario: string; attack: string }[] = [];
-  /** The scenario whose attacks are being shown. */
+  private running: { scenario: string; where: string; attack: string }[] = [];
+  /** Where the scenario whose attacks are being shown is (two scenarios may share a name). */
   private currentScenario: string | undefined;
 
   constructor(private readonly opts: TerminalOptions) {
@@ -60,7 +60,7 @@ export class TerminalReporter implements Reporter {
     if (verbosity === 'quiet' && event.type !== 'run-end' && event.type !== 'warning' && event.type !== 'interrupted') return;
     switch (event.type) {
       case 'scenario-begin':
-        this.currentScenario = event.scenario.name;
+        this.currentScenario = whereOf(event.scenario);
         this.write(`${this.c.bold(event.scenario.name)} ${this.c.dim(`${location(event.scenario.file, event.scenario.line)} → ${event.target}`)}\n`);
         break;
       case 'attack-begin':
@@ -81,7 +81,7 @@ export class TerminalReporter implements Reporter {
         else this.reportWait(event.until);
         break;
       case 'running':
-        this.running = event.attacks.map((a) => ({ scenario: a.scenario.name, attack: a.attack }));
+        this.running = event.attacks.map((a) => ({ scenario: a.scenario.name, where: whereOf(a.scenario), attack: a.attack }));
         if (this.opts.live && this.current) this.drawLive();
         break;
       case 'attack-progress':
@@ -145,7 +145,7 @@ export class TerminalReporter implements Reporter {
   /** With --workers: what else runs beside the attack shown, which the report lists later. */
   private alsoRunning(): string {
     const label = this.current?.label;
-    const others = this.running.filter((r) => !(r.attack === label && r.scenario === this.currentScenario));
+    const others = this.running.filter((r) => !(r.attack === label && r.where === this.currentScenario));
     if (others.length === 0) return '';
     const named = others.slice(0, 2).map((r) => `${r.scenario} › ${r.attack}`);
     return `; also running: ${named.join(', ')}${others.length > 2 ? ` and ${others.length - 2} more` : ''}`;
@@ -372,4 +372,8 @@ function body(b: BodyRecord, indent: string): string[] {
   const lines = text.split('\n').map((l) => indent + l);
   if (b.truncated) lines.push(`${indent}… (${b.truncated.shownBytes} of ${b.truncated.totalBytes} bytes shown)`);
   return lines;
+}
+
+function whereOf(ref: { file: string; line: number; name: string }): string {
+  return `${ref.file}:${ref.line}:${ref.name}`;
 }
