@@ -7,7 +7,12 @@
 // one that first sends plain requests over undici, as a run does before the
 // concurrent attack (the replay attack goes first). Two releases, alternated
 // process by process so the box's noise falls on both: as it was (no
-// rehearsal) and as it is (REHEARSALS passes).
+// rehearsal) and as it is (REHEARSALS passes). A third kind repeats the
+// plain-requests one with the process and the target pinned to different
+// CPUs (taskset), so the scheduler cannot put them on one CPU: what is left
+// of a first-burst difference there is the engine's.
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { REHEARSALS } from '../src/engine/h1/burst.js';
 import { startChild, type Child } from './proc.js';
 
@@ -20,6 +25,8 @@ export interface BurstIndexCondition {
   name: string;
   /** Plain requests the process sends before its first burst. */
   before: number;
+  /** The process and the target pinned to different CPUs. */
+  apart?: boolean;
 }
 
 export interface BurstIndexSample {
@@ -67,7 +74,13 @@ export const BURST_VARIANTS: BurstIndexVariant[] = [
 export const BURST_CONDITIONS: BurstIndexCondition[] = [
   { name: 'after 10 requests over undici', before: 10 },
   { name: 'bursts only', before: 0 },
+  { name: 'after 10 requests, client and target on separate CPUs', before: 10, apart: true },
 ];
+
+/** taskset can pin processes here, and there are two CPUs to pin them to. */
+function canPin(): boolean {
+  return os.availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore', timeout: 5_000 }).status === 0;
+}
 
 /** A client process's whole life: start-up, the plain requests, the bursts, its report. */
 const CLIENT_BOUND_MS = 30_000;
@@ -81,10 +94,20 @@ export async function runBurstIndex(
   const deadline = started + opts.budgetMs;
   const notes: string[] = [];
   const samples: BurstIndexSample[] = [];
+  const pinning = conditions.some((c) => c.apart);
+  if (pinning && !canPin()) {
+    conditions = conditions.filter((c) => !c.apart);
+    notes.push('no taskset or fewer than 2 CPUs: the separate-CPUs kind of process was left out');
+  }
+  const all = `0-${os.availableParallelism() - 1}`;
   let target: Child | undefined;
   try {
     target = await startChild('spread', { certPath: '', keyPath: '' });
     const h1 = String(target.info.h1);
+    const targetPid = target.proc.pid!;
+    // Affinity outlives a process, so the processes that are not pinned set both back to every CPU.
+    const affinity = (condition: BurstIndexCondition) =>
+      !conditions.some((c) => c.apart) ? {} : { affinity: condition.apart ? { cpus: '1', targetCpus: '0', targetPid } : { cpus: all, targetCpus: all, targetPid } };
     let run = 0;
     for (; run < opts.runs; run++) {
       if (Date.now() > deadline) {
@@ -98,7 +121,7 @@ export async function runBurstIndex(
         // A process that does not report within its bound is killed (by startChild) and noted, not fatal.
         let client: Child;
         try {
-          client = await startChild('h1-client', { url: h1, n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, tag, before: condition.before, ...variant }, CLIENT_BOUND_MS);
+          client = await startChild('h1-client', { url: h1, n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, tag, before: condition.before, ...affinity(condition), ...variant }, CLIENT_BOUND_MS);
         } catch (err) {
           notes.push(`${condition.name}, ${variant.name}, process ${run + 1}: ${(err as Error).message}`);
           continue;

@@ -132,7 +132,7 @@ async function measure(args: Args, argv: string[]): Promise<RunResult> {
   if (args.only.has('bursts')) {
     result.ambient!.bursts = await ambient(args, log);
     log('first burst and later bursts…');
-    result.bursts = await runBurstIndex({ n: 20, bursts: 3, gapMs: 200, runs: args.quick ? 3 : 20, budgetMs: args.quick ? 60_000 : 120_000, log });
+    result.bursts = await runBurstIndex({ n: 20, bursts: 3, gapMs: 200, runs: args.quick ? 3 : 40, budgetMs: args.quick ? 60_000 : 300_000, log });
   }
   if (args.only.has('detection')) {
     result.ambient!.detection = await ambient(args, log);

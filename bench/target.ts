@@ -294,8 +294,21 @@ async function h1ClientRole(config: {
   rehearsals: number;
   /** Plain requests (undici, as the replay attack sends) before the first burst, one after the other. */
   before?: number;
+  /**
+   * CPU affinity, set by taskset before anything else: `cpus` for this
+   * process and `targetCpus` for the target's (`targetPid`); '0-1' on two
+   * CPUs lets the scheduler place both anywhere, '1' and '0' keep them apart
+   * (every thread of each: -a).
+   */
+  affinity?: { cpus: string; targetCpus: string; targetPid: number };
   tag: string;
 }): Promise<void> {
+  if (config.affinity) {
+    const { execFileSync } = await import('node:child_process');
+    const pin = (cpus: string, pid: number): void => void execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore', timeout: 5_000 });
+    pin(config.affinity.targetCpus, config.affinity.targetPid);
+    pin(config.affinity.cpus, process.pid);
+  }
   const { lastByteBurst } = await import('../src/engine/h1/index.js');
   const { randomUUID } = await import('node:crypto');
   const body = Buffer.from(JSON.stringify({ sku: 'widget-1', qty: 2, ref: config.tag }));

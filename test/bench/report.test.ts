@@ -1,0 +1,73 @@
+// The bench's verdict on the first burst: burst 1's median spread against the
+// later bursts' together, computed from the samples (no network here: the
+// bench's measuring is not a test, its arithmetic is).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { BurstIndexResult, BurstIndexSample } from '../../bench/burst-index.js';
+import { verdicts, type RunResult } from '../../bench/report.js';
+
+const CONDITION = 'bursts only';
+const BEFORE = 'before: no rehearsal';
+const AFTER = 'after: 8 rehearsals';
+
+/** A run whose processes each saw `spreads[i]` (ms) at burst index i + 1, process p adding p µs. */
+function runWith(spreads: Record<string, number[]>, processes = 9): RunResult {
+  const samples: BurstIndexSample[] = [];
+  for (const [variant, bySpread] of Object.entries(spreads)) {
+    for (let run = 0; run < processes; run++) {
+      bySpread.forEach((ms, i) => {
+        samples.push({ condition: CONDITION, variant, run, index: i + 1, spreadMs: ms + run / 1000, releaseSkewMs: 0.2, arrived: 20, ok: 20 });
+      });
+    }
+  }
+  const bursts: BurstIndexResult = {
+    n: 20,
+    bursts: 3,
+    gapMs: 200,
+    runsWanted: processes,
+    conditions: [{ name: CONDITION, before: 0 }],
+    variants: [
+      { name: BEFORE, rehearsals: 0 },
+      { name: AFTER, rehearsals: 8 },
+    ],
+    samples,
+    notes: [],
+    elapsedMs: 1,
+  };
+  return {
+    version: 1,
+    startedAt: '2026-12-01T00:00:00.000Z',
+    command: 'test',
+    quick: false,
+    machine: { nproc: 2, cpu: 'test', node: process.version, os: 'test', curl: null },
+    bursts,
+    elapsedMs: 1,
+  };
+}
+
+function firstBurstVerdict(run: RunResult) {
+  const found = verdicts([run]).filter((v) => v.target.includes('first burst'));
+  assert.equal(found.length, 1, 'one first-burst verdict per kind of process');
+  return found[0]!;
+}
+
+test('first burst: met when burst 1 is as tight as the later ones, whatever the release before it did', () => {
+  const v = firstBurstVerdict(runWith({ [BEFORE]: [1.6, 0.5, 0.5], [AFTER]: [0.5, 0.5, 0.5] }));
+  assert.equal(v.met, true);
+  assert.match(v.figure, /after: 8 rehearsals: 1\.0×/);
+  assert.match(v.figure, /before: no rehearsal: 3\.2×/);
+});
+
+test('first burst: missed when burst 1 is looser than the later bursts taken together', () => {
+  // Burst 1 at 0.7 ms against 0.5 ms for bursts 2 and 3: 1.4×, over the 1.25 bound.
+  const v = firstBurstVerdict(runWith({ [BEFORE]: [0.7, 0.5, 0.5], [AFTER]: [0.7, 0.5, 0.5] }));
+  assert.equal(v.met, false);
+  assert.match(v.figure, /after: 8 rehearsals: 1\.4×/);
+});
+
+test('first burst: the later bursts are pooled, so one loose later burst does not fail burst 1', () => {
+  // Slowest ÷ fastest index would be 0.8 / 0.5 = 1.6 here; burst 1 against bursts 2–3 pooled is 0.9.
+  const v = firstBurstVerdict(runWith({ [BEFORE]: [0.5, 0.5, 0.8], [AFTER]: [0.6, 0.5, 0.8] }));
+  assert.equal(v.met, true);
+  assert.match(v.figure, /noise reference, burst 3 ÷ burst 2: 1\.6×/);
+});
