@@ -5,14 +5,14 @@
 // target (role 'spread', its own process, warm) timestamps each request's
 // last byte. Two kinds of process: one that sends nothing but the bursts, and
 // one that first sends plain requests over undici, as a run does before the
-// concurrent attack (the replay attack goes first). Two releases, alternated
-// process by process so the box's noise falls on both: as it was (no
-// rehearsal) and as it is (REHEARSALS passes). A third kind repeats the
+// concurrent attack (the replay attack goes first). Two releases: as it was
+// (no rehearsal) and as it is (REHEARSALS passes). Every round runs one
+// process of each kind and release, in a new random order, so the box's noise
+// falls on all of them and none always follows the same other. A third kind repeats the
 // plain-requests one with the process and the target pinned to different
-// CPUs (taskset), so the scheduler cannot put them on one CPU: what is left
-// of a first-burst difference there is the engine's.
+// CPUs (taskset), so the scheduler cannot put them on one CPU.
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
+import fs from 'node:fs';
 import { REHEARSALS } from '../src/engine/h1/burst.js';
 import { startChild, type Child } from './proc.js';
 
@@ -77,9 +77,34 @@ export const BURST_CONDITIONS: BurstIndexCondition[] = [
   { name: 'after 10 requests, client and target on separate CPUs', before: 10, apart: true },
 ];
 
-/** taskset can pin processes here, and there are two CPUs to pin them to. */
-function canPin(): boolean {
-  return os.availableParallelism() >= 2 && spawnSync('taskset', ['-V'], { stdio: 'ignore', timeout: 5_000 }).status === 0;
+/** The CPUs this process may run on (and so the target, which inherits them), from /proc. */
+function allowedCpus(): number[] {
+  let list = '';
+  try {
+    list = /^Cpus_allowed_list:\s*(\S+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
+  } catch {
+    return [];
+  }
+  return list.split(',').flatMap((range) => {
+    const [lo, hi] = range.split('-').map(Number);
+    if (!Number.isInteger(lo)) return [];
+    return Array.from({ length: (Number.isInteger(hi) ? hi! : lo!) - lo! + 1 }, (_, i) => lo! + i);
+  });
+}
+
+/** Sets every thread of `pid` to `cpus` (a taskset list); false when taskset is missing or refuses. */
+function setAffinity(pid: number, cpus: string): boolean {
+  return spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore', timeout: 5_000 }).status === 0;
+}
+
+/** Fisher–Yates, so that no kind of process always follows the same other kind. */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** A client process's whole life: start-up, the plain requests, the bursts, its report. */
@@ -94,34 +119,43 @@ export async function runBurstIndex(
   const deadline = started + opts.budgetMs;
   const notes: string[] = [];
   const samples: BurstIndexSample[] = [];
-  const pinning = conditions.some((c) => c.apart);
-  if (pinning && !canPin()) {
-    conditions = conditions.filter((c) => !c.apart);
-    notes.push('no taskset or fewer than 2 CPUs: the separate-CPUs kind of process was left out');
-  }
-  const all = `0-${os.availableParallelism() - 1}`;
   let target: Child | undefined;
   try {
     target = await startChild('spread', { certPath: '', keyPath: '' });
     const h1 = String(target.info.h1);
     const targetPid = target.proc.pid!;
-    // Affinity outlives a process, so the processes that are not pinned set both back to every CPU.
-    const affinity = (condition: BurstIndexCondition) =>
-      !conditions.some((c) => c.apart) ? {} : { affinity: condition.apart ? { cpus: '1', targetCpus: '0', targetPid } : { cpus: all, targetCpus: all, targetPid } };
+    // The separate-CPUs kind: the target on the first allowed CPU, the client on the second. The
+    // target's affinity stays set after a client, so before every other kind it gets all of them back.
+    const cpus = allowedCpus();
+    const all = cpus.join(',');
+    if (conditions.some((c) => c.apart) && (cpus.length < 2 || !setAffinity(targetPid, all))) {
+      conditions = conditions.filter((c) => !c.apart);
+      notes.push(`${cpus.length < 2 ? 'fewer than 2 CPUs allowed' : 'taskset missing or refused'}: the separate-CPUs kind of process was left out`);
+    }
+    const pinning = conditions.some((c) => c.apart);
     let run = 0;
     for (; run < opts.runs; run++) {
       if (Date.now() > deadline) {
         notes.push(`time budget reached after ${run} of ${opts.runs} processes per condition and release`);
         break;
       }
-      const pairs = conditions.flatMap((condition) => variants.map((variant) => ({ condition, variant })));
+      if (target.proc.exitCode !== null || target.proc.signalCode !== null) {
+        notes.push(`the spread target exited after ${run} of ${opts.runs} processes per condition and release`);
+        break;
+      }
+      const pairs = shuffled(conditions.flatMap((condition) => variants.map((variant) => ({ condition, variant }))));
       for (let j = 0; j < pairs.length; j++) {
-        const { condition, variant } = pairs[(run + j) % pairs.length]!;
+        const { condition, variant } = pairs[j]!;
         const tag = `bi-${run}-${j}`;
+        if (pinning && !setAffinity(targetPid, condition.apart ? String(cpus[0]) : all)) {
+          notes.push(`${condition.name}, ${variant.name}, process ${run + 1}: taskset refused to set the target's CPUs`);
+          continue;
+        }
+        const pin = condition.apart ? { pinCpu: cpus[1] } : {};
         // A process that does not report within its bound is killed (by startChild) and noted, not fatal.
         let client: Child;
         try {
-          client = await startChild('h1-client', { url: h1, n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, tag, before: condition.before, ...affinity(condition), ...variant }, CLIENT_BOUND_MS);
+          client = await startChild('h1-client', { url: h1, n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, tag, before: condition.before, ...pin, ...variant }, CLIENT_BOUND_MS);
         } catch (err) {
           notes.push(`${condition.name}, ${variant.name}, process ${run + 1}: ${(err as Error).message}`);
           continue;

@@ -284,7 +284,8 @@ async function serverRole(config: { kind: 'demo' | 'express'; instances?: number
  * A fresh process that sends `bursts` last-byte bursts of N to the spread
  * target, `gapMs` apart, and reports each one's release skew (the arrival
  * times are the target's): the first burst runs the release loop as cold code,
- * as the first burst of an idemchaos run does. Nothing else runs before it.
+ * as the first burst of an idemchaos run does. Before it run only the plain
+ * requests asked for, and, in the separate-CPUs kind, the taskset that pins it.
  */
 async function h1ClientRole(config: {
   url: string;
@@ -294,20 +295,13 @@ async function h1ClientRole(config: {
   rehearsals: number;
   /** Plain requests (undici, as the replay attack sends) before the first burst, one after the other. */
   before?: number;
-  /**
-   * CPU affinity, set by taskset before anything else: `cpus` for this
-   * process and `targetCpus` for the target's (`targetPid`); '0-1' on two
-   * CPUs lets the scheduler place both anywhere, '1' and '0' keep them apart
-   * (every thread of each: -a).
-   */
-  affinity?: { cpus: string; targetCpus: string; targetPid: number };
+  /** Pin every thread of this process to this CPU (taskset) before anything else; the parent pins the target. */
+  pinCpu?: number;
   tag: string;
 }): Promise<void> {
-  if (config.affinity) {
+  if (config.pinCpu !== undefined) {
     const { execFileSync } = await import('node:child_process');
-    const pin = (cpus: string, pid: number): void => void execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore', timeout: 5_000 });
-    pin(config.affinity.targetCpus, config.affinity.targetPid);
-    pin(config.affinity.cpus, process.pid);
+    execFileSync('taskset', ['-a', '-p', '-c', String(config.pinCpu), String(process.pid)], { stdio: 'ignore', timeout: 5_000 });
   }
   const { lastByteBurst } = await import('../src/engine/h1/index.js');
   const { randomUUID } = await import('node:crypto');
