@@ -86,8 +86,8 @@ function allowedCpus(): number[] {
     return [];
   }
   return list.split(',').flatMap((range) => {
+    if (!/^\d+(-\d+)?$/.test(range)) return [];
     const [lo, hi] = range.split('-').map(Number);
-    if (!Number.isInteger(lo)) return [];
     return Array.from({ length: (Number.isInteger(hi) ? hi! : lo!) - lo! + 1 }, (_, i) => lo! + i);
   });
 }
@@ -133,20 +133,19 @@ export async function runBurstIndex(
       notes.push(`${cpus.length < 2 ? 'fewer than 2 CPUs allowed' : 'taskset missing or refused'}: the separate-CPUs kind of process was left out`);
     }
     const pinning = conditions.some((c) => c.apart);
+    // Checked before each process, so taskset never reaches a pid the target no longer has.
+    const gone = (): boolean => target!.proc.exitCode !== null || target!.proc.signalCode !== null;
     let run = 0;
-    for (; run < opts.runs; run++) {
+    for (; run < opts.runs && !gone(); run++) {
       if (Date.now() > deadline) {
         notes.push(`time budget reached after ${run} of ${opts.runs} processes per condition and release`);
-        break;
-      }
-      if (target.proc.exitCode !== null || target.proc.signalCode !== null) {
-        notes.push(`the spread target exited after ${run} of ${opts.runs} processes per condition and release`);
         break;
       }
       const pairs = shuffled(conditions.flatMap((condition) => variants.map((variant) => ({ condition, variant }))));
       for (let j = 0; j < pairs.length; j++) {
         const { condition, variant } = pairs[j]!;
         const tag = `bi-${run}-${j}`;
+        if (gone()) break;
         if (pinning && !setAffinity(targetPid, condition.apart ? String(cpus[0]) : all)) {
           notes.push(`${condition.name}, ${variant.name}, process ${run + 1}: taskset refused to set the target's CPUs`);
           continue;
@@ -181,6 +180,7 @@ export async function runBurstIndex(
         }
       }
     }
+    if (gone()) notes.push(`the spread target exited: the part stopped in round ${Math.min(run + 1, opts.runs)} of ${opts.runs}`);
     opts.log(`  burst index: ${run} fresh processes × ${conditions.length} kinds × ${variants.length} releases, ${opts.bursts} bursts of ${opts.n} each`);
     return { n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, runsWanted: opts.runs, conditions, variants, samples, notes, elapsedMs: Date.now() - started };
   } finally {
