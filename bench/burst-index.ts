@@ -3,14 +3,14 @@
 // role 'h1-client') that sends `bursts` last-byte bursts of N to the spread
 // target, `gapMs` apart, the way the concurrent attack sends its bursts; the
 // target (role 'spread', its own process, warm) timestamps each request's
-// last byte. Two kinds of process: one that sends nothing but the bursts, and
+// last byte. Kinds of process: one that sends nothing but the bursts, and
 // one that first sends plain requests over undici, as a run does before the
-// concurrent attack (the replay attack goes first). Two releases: as it was
-// (no rehearsal) and as it is (REHEARSALS passes). Every round runs one
-// process of each kind and release, in a new random order, so the box's noise
-// falls on all of them and none always follows the same other. A third kind repeats the
+// concurrent attack (the replay attack goes first). A third kind repeats the
 // plain-requests one with the process and the target pinned to different
-// CPUs (taskset), so the scheduler cannot put them on one CPU.
+// CPUs (taskset), so the scheduler cannot put them on one CPU. Two releases:
+// as it was (no rehearsal) and as it is (REHEARSALS passes). Every round runs
+// one process of each kind and release, in a new random order, so the box's
+// noise falls on all of them and none always follows the same other.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { REHEARSALS } from '../src/engine/h1/burst.js';
