@@ -135,3 +135,59 @@ describe('responseExcerpt', () => {
     assert.equal(responseExcerpt(Buffer.alloc(0), 10), '(an empty body)');
   });
 });
+
+describe('a connection reset before the oracle answers', () => {
+  /** A server whose nth request to a path is reset (TCP RST) when `resets(path, n)` says so; it counts every request. */
+  async function resettingServer(resets: (path: string, n: number) => boolean): Promise<{ url: string; seen: Map<string, number>; close(): Promise<void> }> {
+    const seen = new Map<string, number>();
+    const srv = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const n = (seen.get(path) ?? 0) + 1;
+      seen.set(path, n);
+      if (path === '/fails') return void res.writeHead(503).end();
+      if (resets(path, n)) return void req.socket.resetAndDestroy();
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":7}');
+    });
+    const url = `http://127.0.0.1:${await listen(srv)}`;
+    return { url, seen, close: () => close(srv) };
+  }
+
+  /** Runs `body` with an oracle reading `path` of a server resetting as `resets` says, closing both whatever happens. */
+  async function withOracle(resets: (path: string, n: number) => boolean, path: string, body: (read: () => Promise<number>, seen: Map<string, number>) => Promise<void>): Promise<void> {
+    const srv = await resettingServer(resets);
+    const client = new HttpClient({ timeoutMs: 5000 });
+    try {
+      const file = await tmp.file(`reset-${path.slice(1)}.yaml`, `name: o\ntarget: ${srv.url}\nrequest: { path: /orders, json: { ref: "{{ run.id }}" } }\neffects:\n  count:\n    request: { path: "${path}?ref={{ run.id }}" }\n    select: $.count\n`);
+      const [scenario] = (await loadScenarios([file], { scope: SCOPE })).scenarios;
+      const oracle = Oracle.for(scenario!, client)!;
+      const ctx: RenderContext = { scope: SCOPE, run: newRun() };
+      await body(async () => (await oracle.read(ctx)).count, srv.seen);
+    } finally {
+      await client.close();
+      await srv.close();
+    }
+  }
+
+  it('reads once more: a pooled connection reset as it is reused still gives the count, at the cost of one request', async () => {
+    await withOracle((path, n) => path === '/second' && n === 2, '/second', async (read, seen) => {
+      assert.equal(await read(), 7);
+      assert.equal(await read(), 7, 'the second read, whose first try was reset');
+      assert.equal(seen.get('/second'), 3);
+    });
+  });
+
+  it('only once: reset again, it is an oracle error telling both failures', async () => {
+    await withOracle((path) => path === '/always', '/always', async (read, seen) => {
+      const err = await oracleError(read);
+      assert.match(err.message, /^oracle request failed twice: http:\/\/127\.0\.0\.1:\d+ reset the connection before a complete response \(ECONNRESET\); read again: .*reset the connection/);
+      assert.equal(seen.get('/always'), 2);
+    });
+  });
+
+  it('an answer is never read again, whatever its status', async () => {
+    await withOracle(() => false, '/fails', async (read, seen) => {
+      assert.match((await oracleError(read)).message, /^oracle answered 503/);
+      assert.equal(seen.get('/fails'), 1);
+    });
+  });
+});

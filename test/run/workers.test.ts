@@ -33,7 +33,9 @@ interface Seen {
 /** A front that forwards to the demo and notes, per request, its copy header, key, arrival and answer. */
 async function recordingFront(upstream: string): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const seen: Seen[] = [];
-  const agent = new http.Agent({ keepAlive: true });
+  // Its pooled sockets to the demo are dropped after 2 s idle, well inside the
+  // demo's 5 s keep-alive, so the front never reuses one as the demo closes it.
+  const agent = new http.Agent({ keepAlive: true, timeout: 2_000 });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,7 +44,13 @@ async function recordingFront(upstream: string): Promise<{ url: string; seen: Se
       const headers = { ...req.headers };
       delete headers.connection;
       const out = http.request(`${upstream}${req.url}`, { method: req.method, headers, agent }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // Hop-by-hop fields stay on their hop: forwarding the demo's
+        // "Keep-Alive: timeout=5" would tell the client to keep connections
+        // this front closes sooner, and a reuse as it closes one is a reset.
+        const answered = { ...answer.headers };
+        delete answered.connection;
+        delete answered['keep-alive'];
+        res.writeHead(answer.statusCode ?? 502, answered);
         answer.pipe(res);
         answer.on('end', () =>
           seen.push({ copy: String(req.headers['x-copy'] ?? ''), key: String(req.headers['idempotency-key'] ?? ''), method: req.method ?? '', inAt, outAt: performance.now() }),
@@ -52,7 +60,6 @@ async function recordingFront(upstream: string): Promise<{ url: string; seen: Se
       out.end(Buffer.concat(chunks));
     });
   });
-  server.keepAliveTimeout = 100;
   const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
