@@ -10,7 +10,7 @@ import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
 import { SPREAD_ENGINES } from './spread.js';
 import type { StartupResult } from './startup.js';
 import { renderWorkers, workersVerdicts, type WorkersResult } from './workers.js';
-import { across, fmt, fmtRatio, median, pct, ratio, summarize, table } from './stats.js';
+import { across, fmt, fmtRatio, median, pct, ratio, ratioOfMedians, summarize, table } from './stats.js';
 
 export interface Machine {
   nproc: number;
@@ -466,15 +466,26 @@ export function verdicts(runs: RunResult[]): Verdict[] {
       median(r.bursts!.samples.filter((x) => x.condition === condition && x.variant === variant && x.index > 1).map((x) => x.spreadMs));
     const firstOverLater = (r: RunResult, condition: string, variant: string): Num =>
       ratio(indexStat(r, condition, variant, 1, 'spreadMs', 'median'), laterMedian(r, condition, variant));
+    // Every run's processes pooled: one median is too noisy to judge a 1.25 bound by (see
+    // ratioOfMedians), so the target is met only when the interval's top is within it.
+    const spreads = (condition: string, variant: string, first: boolean): (number | null)[] =>
+      bi.flatMap((r) => r.bursts!.samples.filter((x) => x.condition === condition && x.variant === variant && (x.index === 1) === first).map((x) => x.spreadMs));
+    const interval = (condition: string, variant: string): string => {
+      const ci = ratioOfMedians(spreads(condition, variant, true), spreads(condition, variant, false));
+      return ci ? `${ci.ratio.toFixed(2)}× (95% interval ${ci.lo.toFixed(2)}–${ci.hi.toFixed(2)})` : '–';
+    };
     for (const condition of b.conditions.map((c) => c.name)) {
       const now = bi.map((r) => firstOverLater(r, condition, after));
       const was = bi.map((r) => firstOverLater(r, condition, before));
       const noise = bi.map((r) => ratio(indexStat(r, condition, after, 3, 'spreadMs', 'median'), indexStat(r, condition, after, 2, 'spreadMs', 'median')));
-      const med = median(now);
+      const pooled = ratioOfMedians(spreads(condition, after, true), spreads(condition, after, false));
+      const processes = bi.reduce((n, r) => n + new Set(r.bursts!.samples.filter((x) => x.condition === condition && x.variant === after).map((x) => x.run)).size, 0);
       out.push({
-        target: `h1, ${condition}: the first burst of a fresh process as tight as the later ones (median spread of burst 1 ÷ that of bursts 2–${b.bursts} at most 1.25, N = ${b.n})`,
-        figure: `${after}: ${across(now, fmtRatio)}; ${before}: ${across(was, fmtRatio)}; noise reference, burst 3 ÷ burst 2: ${across(noise, fmtRatio)}`,
-        met: med === null ? null : med <= 1.25,
+        target: `h1, ${condition}: the first burst of a fresh process as tight as the later ones (median spread of burst 1 ÷ that of bursts 2–${b.bursts}, every run's processes pooled, at most 1.25 at the top of its 95% interval, N = ${b.n})`,
+        figure:
+          `pooled over ${processes} processes, ${after}: ${interval(condition, after)}; ${before}: ${interval(condition, before)}. ` +
+          `Run by run, ${after}: ${across(now, fmtRatio)}; ${before}: ${across(was, fmtRatio)}; noise reference, burst 3 ÷ burst 2: ${across(noise, fmtRatio)}`,
+        met: pooled === null ? null : pooled.hi <= 1.25,
       });
     }
   }
