@@ -10,7 +10,10 @@
 // CPUs (taskset), so the scheduler cannot put them on one CPU. Two releases:
 // as it was (no rehearsal) and as it is (REHEARSALS passes). Every round runs
 // one process of each kind and release, in a new random order, so the box's
-// noise falls on all of them and none always follows the same other.
+// noise falls on all of them and none always follows the same other. Each
+// burst also notes whether, just before its release, the process and the
+// target's main thread were last on one CPU (/proc/<pid>/stat), where a
+// burst lands about twice as far apart.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { REHEARSALS } from '../src/engine/h1/burst.js';
@@ -42,6 +45,8 @@ export interface BurstIndexSample {
   arrived: number;
   ok: number;
   error?: string;
+  /** The process and the target's main thread on one CPU just before the release (Linux; absent when it could not be read). */
+  sameCpu?: boolean;
 }
 
 export interface BurstIndexResult {
@@ -154,13 +159,13 @@ export async function runBurstIndex(
         // A process that does not report within its bound is killed (by startChild) and noted, not fatal.
         let client: Child;
         try {
-          client = await startChild('h1-client', { url: h1, n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, tag, before: condition.before, ...pin, ...variant }, CLIENT_BOUND_MS);
+          client = await startChild('h1-client', { url: h1, n: opts.n, bursts: opts.bursts, gapMs: opts.gapMs, tag, before: condition.before, targetPid, ...pin, ...variant }, CLIENT_BOUND_MS);
         } catch (err) {
           notes.push(`${condition.name}, ${variant.name}, process ${run + 1}: ${(err as Error).message}`);
           continue;
         }
         await client.stop();
-        const results = client.info.results as { burst: string; releaseSkewMs: number; released: number; ok: number; error?: string }[];
+        const results = client.info.results as { burst: string; releaseSkewMs: number; released: number; ok: number; error?: string; sameCpu?: boolean }[];
         for (const [i, r] of results.entries()) {
           const reply = await target.call('collect', { burst: r.burst });
           const times = ((reply.times as string[] | undefined) ?? []).map((t) => BigInt(t)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -175,6 +180,7 @@ export async function runBurstIndex(
             ok: r.ok,
           };
           if (r.error) sample.error = r.error;
+          if (r.sameCpu !== undefined) sample.sameCpu = r.sameCpu;
           if (!reply.ok) sample.error = reply.error;
           samples.push(sample);
         }

@@ -2,7 +2,7 @@
 // `npm run bench` and the generated block of docs/benchmarks.md. With several
 // runs, every figure is the median across runs, with the per-run values
 // (or their range) beside it so the run-to-run spread stays visible.
-import type { BurstIndexResult } from './burst-index.js';
+import type { BurstIndexResult, BurstIndexSample } from './burst-index.js';
 import type { DetectionResult, DetectCell, DetectEngine, Load } from './detection.js';
 import type { MemoryResult, MemoryRow } from './memory.js';
 import { DETECT_ENGINES } from './detection.js';
@@ -210,6 +210,19 @@ function pairedRatio(run: RunResult, condition: string, variant: string, index: 
   return median(ratios);
 }
 
+/**
+ * Where the process was at the release, every run pooled: "k/n" bursts with
+ * the process on the target's CPU, and the median spread of those against
+ * the others. '–' for runs made before the bench noted it.
+ */
+function placement(samples: BurstIndexSample[]): [string, string] {
+  const noted = samples.filter((x) => x.sameCpu !== undefined);
+  if (noted.length === 0) return ['–', '–'];
+  const one = noted.filter((x) => x.sameCpu);
+  const spread = (xs: BurstIndexSample[]): string => fmt(median(xs.map((x) => x.spreadMs)));
+  return [`${one.length}/${noted.length}`, `${spread(one)} / ${spread(noted.filter((x) => !x.sameCpu))}`];
+}
+
 export function renderBurstIndex(runs: RunResult[]): string {
   const withIdx = runs.filter((r) => r.bursts);
   if (withIdx.length === 0) return '';
@@ -235,12 +248,13 @@ export function renderBurstIndex(runs: RunResult[]): string {
           across(withIdx.map((r) => pairedRatio(r, condition, variant, index)), fmtRatio),
           across(withIdx.map((r) => ratio(stat(r, variant, index), stat(r, variants[0]!, index))), fmtRatio),
           across(withIdx.map((r) => indexStat(r, condition, variant, index, 'releaseSkewMs', 'median'))),
+          ...placement(samples),
         ]);
       }
     }
     out.push(
       `**h1, N = ${first.n}, ${first.bursts} bursts per fresh process ${first.gapMs} ms apart, ${condition}**: arrival spread at the server by burst index, ms (median over processes)\n\n` +
-        table(['burst', 'release', 'processes', 'arrived', 'median spread', 'p90 spread', `÷ burst ${first.bursts}`, '÷ its other bursts (paired)', '÷ before', 'median release skew'], rows),
+        table(['burst', 'release', 'processes', 'arrived', 'median spread', 'p90 spread', `÷ burst ${first.bursts}`, '÷ its other bursts (paired)', '÷ before', 'median release skew', "on the target's CPU at release", 'median spread there / elsewhere'], rows),
     );
   }
   const notes = withIdx.flatMap((r, i) => r.bursts!.notes.map((note) => `run ${i + 1}: ${note}`));
@@ -479,12 +493,21 @@ export function verdicts(runs: RunResult[]): Verdict[] {
       const was = bi.map((r) => firstOverLater(r, condition, before));
       const noise = bi.map((r) => ratio(indexStat(r, condition, after, 3, 'spreadMs', 'median'), indexStat(r, condition, after, 2, 'spreadMs', 'median')));
       const pooled = ratioOfMedians(spreads(condition, after, true), spreads(condition, after, false));
+      // Where the noted placement allows: how many first bursts had the process on the target's CPU, and burst 1 ÷ the later ones without those.
+      const noted = bi.flatMap((r) => r.bursts!.samples.filter((x) => x.condition === condition && x.variant === after && x.sameCpu !== undefined));
+      const elsewhere = (first: boolean): Num[] => noted.filter((x) => !x.sameCpu && (x.index === 1) === first).map((x) => x.spreadMs);
+      const apart = ratioOfMedians(elsewhere(true), elsewhere(false));
+      const firsts = noted.filter((x) => x.index === 1);
+      const where =
+        noted.length > 0 && apart
+          ? ` Burst 1 on the target's CPU at its release in ${firsts.filter((x) => x.sameCpu).length}/${firsts.length} processes (of the runs that noted it); in the others, ${after}: ${apart.ratio.toFixed(2)}× (95% interval ${apart.lo.toFixed(2)}–${apart.hi.toFixed(2)}).`
+          : '';
       const processes = bi.reduce((n, r) => n + new Set(r.bursts!.samples.filter((x) => x.condition === condition && x.variant === after).map((x) => x.run)).size, 0);
       out.push({
         target: `h1, ${condition}: the first burst of a fresh process as tight as the later ones (median spread of burst 1 ÷ that of bursts 2–${b.bursts}, every run's processes pooled, at most 1.25 at the top of its 95% interval, N = ${b.n})`,
         figure:
           `pooled over ${processes} processes, ${after}: ${interval(condition, after)}; ${before}: ${interval(condition, before)}. ` +
-          `Run by run, ${after}: ${across(now, fmtRatio)}; ${before}: ${across(was, fmtRatio)}; noise reference, burst 3 ÷ burst 2: ${across(noise, fmtRatio)}`,
+          `Run by run, ${after}: ${across(now, fmtRatio)}; ${before}: ${across(was, fmtRatio)}; noise reference, burst 3 ÷ burst 2: ${across(noise, fmtRatio)}.${where}`,
         met: pooled === null ? null : pooled.hi <= 1.25,
       });
     }

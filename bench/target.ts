@@ -287,6 +287,18 @@ async function serverRole(config: { kind: 'demo' | 'express'; instances?: number
  * as the first burst of an idemchaos run does. Before it run only the plain
  * requests asked for, and, in the separate-CPUs kind, the taskset that pins it.
  */
+/** The CPU a process's main thread last ran on (field 39 of /proc/<pid>/stat); undefined off Linux or when it is gone. */
+function lastCpu(pid: string): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, field 2, may hold spaces: count from after its closing parenthesis.
+    const cpu = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+    return Number.isInteger(cpu) ? cpu : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function h1ClientRole(config: {
   url: string;
   n: number;
@@ -297,6 +309,8 @@ async function h1ClientRole(config: {
   before?: number;
   /** Pin every thread of this process to this CPU (taskset) before anything else; the parent pins the target. */
   pinCpu?: number;
+  /** The target's pid: with it, each burst notes whether this process and the target's main thread were on one CPU at its release. */
+  targetPid?: number;
   tag: string;
 }): Promise<void> {
   if (config.pinCpu !== undefined) {
@@ -317,7 +331,13 @@ async function h1ClientRole(config: {
     }
     await client.close();
   }
-  const results: { burst: string; releaseSkewMs: number; released: number; ok: number; error?: string }[] = [];
+  const results: { burst: string; releaseSkewMs: number; released: number; ok: number; error?: string; sameCpu?: boolean }[] = [];
+  let sameCpu: boolean | undefined;
+  const onOneCpu = (): void => {
+    const here = lastCpu('self');
+    const there = config.targetPid === undefined ? undefined : lastCpu(String(config.targetPid));
+    sameCpu = here === undefined || there === undefined ? undefined : here === there;
+  };
   for (let i = 0; i < config.bursts; i++) {
     if (i > 0) await new Promise((resolve) => setTimeout(resolve, config.gapMs));
     const burst = `${config.tag}-${i}`;
@@ -331,6 +351,7 @@ async function h1ClientRole(config: {
     const r = await lastByteBurst(reqs, {
       timeoutMs: 10_000,
       rehearsals: config.rehearsals,
+      beforeRelease: onOneCpu,
     });
     const error = r.exchanges.find((e) => e.error)?.error;
     results.push({
@@ -339,6 +360,7 @@ async function h1ClientRole(config: {
       released: r.released,
       ok: r.exchanges.filter((e) => e.response?.status === 201).length,
       ...(error ? { error } : {}),
+      ...(sameCpu === undefined ? {} : { sameCpu }),
     });
   }
   process.on('message', (raw: unknown) => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BurstIndexResult, BurstIndexSample } from '../../bench/burst-index.js';
-import { verdicts, type RunResult } from '../../bench/report.js';
+import { renderBurstIndex, verdicts, type RunResult } from '../../bench/report.js';
 
 const CONDITION = 'bursts only';
 const BEFORE = 'before: no rehearsal';
@@ -88,4 +88,21 @@ test('first burst: met only when enough processes put the whole interval within 
   assert.equal(few.met, false);
   assert.ok(top(many.figure) <= 1.25 && top(many.figure) >= 1.05, many.figure);
   assert.equal(many.met, true);
+});
+
+test('first burst: says how many first bursts had the process on the target\'s CPU, and the ratio without them', () => {
+  // 40 processes; in 10 of them burst 1 ran on the target's CPU and landed within 1.0 ms, elsewhere 0.5 ms like the later bursts.
+  const run = runWith({ [BEFORE]: [0.5, 0.5, 0.5], [AFTER]: [0.5, 0.5, 0.5] }, 40);
+  for (const x of run.bursts!.samples) {
+    x.sameCpu = x.index === 1 && x.run < 10;
+    if (x.sameCpu) x.spreadMs = 1.0;
+  }
+  const v = firstBurstVerdict(run);
+  assert.match(v.figure, /Burst 1 on the target's CPU at its release in 10\/40 processes \(of the runs that noted it\); in the others, after: 8 rehearsals: 1\.0\d× \(95% interval/);
+  const table = renderBurstIndex([run]);
+  const row = table.split('\n').find((line) => line.startsWith('| 1 | after: 8 rehearsals |'));
+  assert.match(row ?? '', /\| 10\/40 \| 1\.00 \/ 0\.5\d\d \|$/);
+  // Runs made before the bench noted placement render a dash and leave the figure as it was.
+  const old = runWith({ [BEFORE]: [0.5, 0.5, 0.5], [AFTER]: [0.5, 0.5, 0.5] });
+  assert.doesNotMatch(firstBurstVerdict(old).figure, /target's CPU/);
 });

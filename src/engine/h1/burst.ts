@@ -38,6 +38,12 @@ export const REHEARSALS = 8;
 export interface H1BurstOptions extends BurstOptions {
   /** Rehearsal passes before the release (default REHEARSALS); the bench compares 0. */
   rehearsals?: number;
+  /**
+   * For measurement: called once every prefix is flushed, synchronously,
+   * just before the rehearsals (the bench notes there which CPUs the client
+   * and the target are on). Keep it short: the release waits for it.
+   */
+  beforeRelease?: () => void;
 }
 
 /** What a rehearsal writes: nothing, through the same calls as the final byte. */
@@ -161,6 +167,7 @@ export async function lastByteBurst(reqs: HttpRequest[], opts: H1BurstOptions): 
     // sockets, no await anywhere in between.
     const times: number[] = [];
     const toRelease = slots.filter((s) => s.flushed && !s.collector.settled);
+    opts.beforeRelease?.();
     for (let pass = 0; pass < rehearsals; pass++) writePass(toRelease, () => REHEARSAL, times);
     writePass(toRelease, (slot) => slot.last, times);
     let first = Infinity;
