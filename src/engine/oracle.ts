@@ -38,6 +38,9 @@ export class OracleError extends Error {
   }
 }
 
+/** Methods RFC 9110 defines as safe: an oracle read with one of them may be sent again. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 const POLL_MS = 50;
 const SETTLE_BOUND_MS = 10_000;
 /** stdout a command oracle may print: a count is short; past this it is killed. */
@@ -79,11 +82,13 @@ export class Oracle {
       inherit: inheritedHeaders(this.scenario, ctx),
     });
     let exchange = await this.client.send(req, 'oracle');
-    // A read is safe to repeat, and one reset before any answer is most often
-    // the keep-alive race (the server closing a pooled connection as it is
-    // reused): read once more rather than leave the attack untested. Never
-    // more than once, and never for an answer, a timeout or an interruption.
-    if (!exchange.response && exchange.errorKind === 'reset') {
+    // One reset before any byte of an answer is most often the keep-alive
+    // race (the server closing a pooled connection as it is reused): a safe
+    // method is read once more rather than leave the attack untested. Never
+    // more than once, never another method (a POST search is repeated by no
+    // one but its caller), and never after a byte of an answer, a timeout or
+    // an interruption.
+    if (!exchange.response && exchange.errorKind === 'reset' && exchange.firstByteAt === undefined && SAFE_METHODS.has(req.method.toUpperCase())) {
       const first = exchange.error;
       exchange = await this.client.send(req, 'oracle');
       if (!exchange.response && exchange.errorKind !== 'interrupted') {

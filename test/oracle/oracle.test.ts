@@ -145,6 +145,13 @@ describe('a connection reset before the oracle answers', () => {
       const n = (seen.get(path) ?? 0) + 1;
       seen.set(path, n);
       if (path === '/fails') return void res.writeHead(503).end();
+      if (path === '/silent') return;
+      if (path === '/partial') {
+        // An answer begun: the status line, the headers and 10 of 100 body bytes, then a reset.
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+        res.write('{"count":7');
+        return void setTimeout(() => req.socket.resetAndDestroy(), 20);
+      }
       if (resets(path, n)) return void req.socket.resetAndDestroy();
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"count":7}');
     });
@@ -153,11 +160,16 @@ describe('a connection reset before the oracle answers', () => {
   }
 
   /** Runs `body` with an oracle reading `path` of a server resetting as `resets` says, closing both whatever happens. */
-  async function withOracle(resets: (path: string, n: number) => boolean, path: string, body: (read: () => Promise<number>, seen: Map<string, number>) => Promise<void>): Promise<void> {
+  async function withOracle(
+    resets: (path: string, n: number) => boolean,
+    path: string,
+    body: (read: () => Promise<number>, seen: Map<string, number>) => Promise<void>,
+    { method = 'GET', timeoutMs = 5000 } = {},
+  ): Promise<void> {
     const srv = await resettingServer(resets);
-    const client = new HttpClient({ timeoutMs: 5000 });
+    const client = new HttpClient({ timeoutMs });
     try {
-      const file = await tmp.file(`reset-${path.slice(1)}.yaml`, `name: o\ntarget: ${srv.url}\nrequest: { path: /orders, json: { ref: "{{ run.id }}" } }\neffects:\n  count:\n    request: { path: "${path}?ref={{ run.id }}" }\n    select: $.count\n`);
+      const file = await tmp.file(`reset-${path.slice(1)}-${method}.yaml`, `name: o\ntarget: ${srv.url}\nrequest: { path: /orders, json: { ref: "{{ run.id }}" } }\neffects:\n  count:\n    request: { method: ${method}, path: "${path}?ref={{ run.id }}" }\n    select: $.count\n`);
       const [scenario] = (await loadScenarios([file], { scope: SCOPE })).scenarios;
       const oracle = Oracle.for(scenario!, client)!;
       const ctx: RenderContext = { scope: SCOPE, run: newRun() };
@@ -184,10 +196,25 @@ describe('a connection reset before the oracle answers', () => {
     });
   });
 
-  it('an answer is never read again, whatever its status', async () => {
+  it('an answer is never read again, whatever its status, nor one reset after it began', async () => {
     await withOracle(() => false, '/fails', async (read, seen) => {
       assert.match((await oracleError(read)).message, /^oracle answered 503/);
       assert.equal(seen.get('/fails'), 1);
     });
+    await withOracle(() => false, '/partial', async (read, seen) => {
+      assert.match((await oracleError(read)).message, /^oracle request failed: /);
+      assert.equal(seen.get('/partial'), 1);
+    });
+  });
+
+  it('neither a method that is not safe (a POST search) nor a timeout is sent again', async () => {
+    await withOracle((path) => path === '/always', '/always', async (read, seen) => {
+      assert.match((await oracleError(read)).message, /^oracle request failed: .*reset the connection/);
+      assert.equal(seen.get('/always'), 1);
+    }, { method: 'POST' });
+    await withOracle(() => false, '/silent', async (read, seen) => {
+      assert.match((await oracleError(read)).message, /^oracle request failed: no complete response from .* within 300 ms/);
+      assert.equal(seen.get('/silent'), 1);
+    }, { timeoutMs: 300 });
   });
 });
