@@ -10,7 +10,7 @@ import type { SpreadEngineName, SpreadResult, SpreadSeries } from './spread.js';
 import { SPREAD_ENGINES } from './spread.js';
 import type { StartupResult } from './startup.js';
 import { renderWorkers, workersVerdicts, type WorkersResult } from './workers.js';
-import { across, fmt, fmtRatio, median, pct, ratio, ratioOfMedians, summarize, table } from './stats.js';
+import { across, fmt, fmtRatio, median, pct, ratio, ratioOfMedians, summarize, table, type ProcessValues, type RatioInterval } from './stats.js';
 
 export interface Machine {
   nproc: number;
@@ -482,31 +482,33 @@ export function verdicts(runs: RunResult[]): Verdict[] {
       ratio(indexStat(r, condition, variant, 1, 'spreadMs', 'median'), laterMedian(r, condition, variant));
     // Every run's processes pooled: one median is too noisy to judge a 1.25 bound by (see
     // ratioOfMedians), so the target is met only when the interval's top is within it.
-    const spreads = (condition: string, variant: string, first: boolean): (number | null)[] =>
-      bi.flatMap((r) => r.bursts!.samples.filter((x) => x.condition === condition && x.variant === variant && (x.index === 1) === first).map((x) => x.spreadMs));
-    const interval = (condition: string, variant: string): string => {
-      const ci = ratioOfMedians(spreads(condition, variant, true), spreads(condition, variant, false));
-      return ci ? `${ci.ratio.toFixed(2)}× (95% interval ${ci.lo.toFixed(2)}–${ci.hi.toFixed(2)})` : '–';
-    };
+    const byProcess = (condition: string, variant: string, keep: (x: BurstIndexSample) => boolean = () => true): ProcessValues[][] =>
+      bi.map((r) => {
+        const mine = r.bursts!.samples.filter((x) => x.condition === condition && x.variant === variant && keep(x));
+        return [...new Set(mine.map((x) => x.run))].map((proc) => ({
+          first: mine.filter((x) => x.run === proc && x.index === 1).map((x) => x.spreadMs),
+          later: mine.filter((x) => x.run === proc && x.index > 1).map((x) => x.spreadMs),
+        }));
+      });
+    const shown = (ci: RatioInterval | null): string => (ci ? `${ci.ratio.toFixed(2)}× (95% interval ${ci.lo.toFixed(2)}–${ci.hi.toFixed(2)})` : '–');
     for (const condition of b.conditions.map((c) => c.name)) {
       const now = bi.map((r) => firstOverLater(r, condition, after));
       const was = bi.map((r) => firstOverLater(r, condition, before));
       const noise = bi.map((r) => ratio(indexStat(r, condition, after, 3, 'spreadMs', 'median'), indexStat(r, condition, after, 2, 'spreadMs', 'median')));
-      const pooled = ratioOfMedians(spreads(condition, after, true), spreads(condition, after, false));
-      // Where the noted placement allows: how many first bursts had the process on the target's CPU, and burst 1 ÷ the later ones without those.
+      const pooled = ratioOfMedians(byProcess(condition, after));
+      const processes = byProcess(condition, after).reduce((n, procs) => n + procs.length, 0);
+      // Where the placement was noted: how many first bursts had the process on the target's CPU, and burst 1 ÷ the later ones without those bursts.
       const noted = bi.flatMap((r) => r.bursts!.samples.filter((x) => x.condition === condition && x.variant === after && x.sameCpu !== undefined));
-      const elsewhere = (first: boolean): Num[] => noted.filter((x) => !x.sameCpu && (x.index === 1) === first).map((x) => x.spreadMs);
-      const apart = ratioOfMedians(elsewhere(true), elsewhere(false));
+      const apart = ratioOfMedians(byProcess(condition, after, (x) => x.sameCpu === false));
       const firsts = noted.filter((x) => x.index === 1);
       const where =
         noted.length > 0 && apart
-          ? ` Burst 1 on the target's CPU at its release in ${firsts.filter((x) => x.sameCpu).length}/${firsts.length} processes (of the runs that noted it); in the others, ${after}: ${apart.ratio.toFixed(2)}× (95% interval ${apart.lo.toFixed(2)}–${apart.hi.toFixed(2)}).`
+          ? ` Burst 1 on the target's CPU at its release in ${firsts.filter((x) => x.sameCpu).length}/${firsts.length} processes (of the runs that noted it); in the others, ${after}: ${shown(apart)}.`
           : '';
-      const processes = bi.reduce((n, r) => n + new Set(r.bursts!.samples.filter((x) => x.condition === condition && x.variant === after).map((x) => x.run)).size, 0);
       out.push({
         target: `h1, ${condition}: the first burst of a fresh process as tight as the later ones (median spread of burst 1 ÷ that of bursts 2–${b.bursts}, every run's processes pooled, at most 1.25 at the top of its 95% interval, N = ${b.n})`,
         figure:
-          `pooled over ${processes} processes, ${after}: ${interval(condition, after)}; ${before}: ${interval(condition, before)}. ` +
+          `pooled over ${processes} processes, ${after}: ${shown(pooled)}; ${before}: ${shown(ratioOfMedians(byProcess(condition, before)))}. ` +
           `Run by run, ${after}: ${across(now, fmtRatio)}; ${before}: ${across(was, fmtRatio)}; noise reference, burst 3 ÷ burst 2: ${across(noise, fmtRatio)}.${where}`,
         met: pooled === null ? null : pooled.hi <= 1.25,
       });

@@ -98,29 +98,35 @@ export interface RatioInterval {
   hi: number;
 }
 
+/** One process's values: its first burst's, and its later bursts'. */
+export interface ProcessValues {
+  first: readonly (number | null | undefined)[];
+  later: readonly (number | null | undefined)[];
+}
+
 /**
- * median(a) ÷ median(b) with a 95% percentile-bootstrap interval: both
- * samples resampled with replacement, each on its own, `resamples` times.
- * Arrival spreads are heavy-tailed (0.25 to 3 ms and more within one burst
- * index), so a median of 40 processes moves by 15% on noise alone; the
- * interval says how far apart two medians can be said to be. Null when either
- * sample has no finite value.
+ * median(every first) ÷ median(every later), over processes grouped by run,
+ * with a 95% percentile-bootstrap interval. Each resample draws runs with
+ * replacement, then the processes of each drawn run with replacement, so the
+ * interval carries the differences between runs and keeps a process's
+ * bursts together (they are not independent samples). Arrival spreads are
+ * heavy-tailed (0.25 to 3 ms and more within one burst index), so a median
+ * of 40 processes moves by 15% on noise alone; the interval says how far
+ * apart two medians can be said to be. Null when either side has no finite
+ * value.
  */
-export function ratioOfMedians(
-  a: readonly (number | null | undefined)[],
-  b: readonly (number | null | undefined)[],
-  resamples = 2000,
-  seed = 1,
-): RatioInterval | null {
-  const xs = a.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const ys = b.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const point = ratio(median(xs), median(ys));
+export function ratioOfMedians(runs: readonly (readonly ProcessValues[])[], resamples = 2000, seed = 1): RatioInterval | null {
+  const groups = runs.filter((procs) => procs.length > 0);
+  const ratioOf = (procs: readonly ProcessValues[]): number | null =>
+    ratio(median(procs.flatMap((p) => p.first)), median(procs.flatMap((p) => p.later)));
+  const point = ratioOf(groups.flat());
   if (point === null) return null;
   const random = seeded(seed);
-  const draw = (from: number[]): number[] => from.map(() => from[Math.floor(random() * from.length)]!);
+  const pick = <T>(from: readonly T[]): T => from[Math.floor(random() * from.length)]!;
   const boots: number[] = [];
   for (let i = 0; i < resamples; i++) {
-    const r = ratio(median(draw(xs)), median(draw(ys)));
+    const drawn = groups.map(() => pick(groups)).flatMap((procs) => procs.map(() => pick(procs)));
+    const r = ratioOf(drawn);
     if (r !== null) boots.push(r);
   }
   return { ratio: point, lo: quantile(boots, 0.025) ?? point, hi: quantile(boots, 0.975) ?? point };

@@ -280,13 +280,6 @@ async function serverRole(config: { kind: 'demo' | 'express'; instances?: number
 
 // ---------------------------------------------------------------- h1-client
 
-/**
- * A fresh process that sends `bursts` last-byte bursts of N to the spread
- * target, `gapMs` apart, and reports each one's release skew (the arrival
- * times are the target's): the first burst runs the release loop as cold code,
- * as the first burst of an idemchaos run does. Before it run only the plain
- * requests asked for, and, in the separate-CPUs kind, the taskset that pins it.
- */
 /** The CPU a process's main thread last ran on (field 39 of /proc/<pid>/stat); undefined off Linux or when it is gone. */
 function lastCpu(pid: string): number | undefined {
   try {
@@ -299,6 +292,13 @@ function lastCpu(pid: string): number | undefined {
   }
 }
 
+/**
+ * A fresh process that sends `bursts` last-byte bursts of N to the spread
+ * target, `gapMs` apart, and reports each one's release skew (the arrival
+ * times are the target's): the first burst runs the release loop as cold code,
+ * as the first burst of an idemchaos run does. Before it run only the plain
+ * requests asked for, and, in the separate-CPUs kind, the taskset that pins it.
+ */
 async function h1ClientRole(config: {
   url: string;
   n: number;
