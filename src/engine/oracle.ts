@@ -9,7 +9,7 @@ import { formatDuration } from '../scenario/duration.js';
 import { inheritedHeaders, renderCommand, renderRequest, type RenderContext } from '../scenario/render.js';
 import type { HttpClient } from './http/client.js';
 import { timerDelay } from './http/errors.js';
-import { now, type Exchange } from '../model/http.js';
+import { now, SAFE_METHODS, type Exchange } from '../model/http.js';
 import { Interrupted } from '../model/errors.js';
 
 export interface OracleReading {
@@ -37,9 +37,6 @@ export class OracleError extends Error {
     super(message);
   }
 }
-
-/** Methods RFC 9110 defines as safe: an oracle read with one of them may be sent again. */
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const POLL_MS = 50;
 const SETTLE_BOUND_MS = 10_000;

@@ -4,6 +4,9 @@
 
 export type Headers = Record<string, string>;
 
+/** The methods RFC 9110 (section 9.2.1) defines as safe: read-only, so sending one again has no effect to count. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
 export interface HttpRequest {
   method: string;
   /** Absolute URL (http: or https:). */

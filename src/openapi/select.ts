@@ -1,6 +1,7 @@
 // Which operations get a scenario, and why (or why not): those that declare
 // the key, as a header parameter named as the preset's key header or through
 // a vendor extension; every POST with --all-posts; any named with --operation.
+import { SAFE_METHODS } from '../model/http.js';
 import { closest } from '../scenario/suggest.js';
 import { OpenApiError } from './document.js';
 import { label, type ApiDocument, type ApiOperation, type ApiParameter, type HttpMethod } from './model.js';
@@ -76,7 +77,7 @@ export function selectOperations(api: ApiDocument, options: SelectOptions): Sele
 }
 
 function safeReason(method: HttpMethod): string {
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'TRACE') return `${method} is safe: it has no side effect to count`;
+  if (SAFE_METHODS.has(method)) return `${method} is safe: it has no side effect to count`;
   return `${method} is idempotent by HTTP's definition (RFC 9110, section 9.2.2): a retry makes no second effect to count`;
 }
 
