@@ -495,8 +495,9 @@ export function verdicts(runs: RunResult[]): Verdict[] {
       const now = bi.map((r) => firstOverLater(r, condition, after));
       const was = bi.map((r) => firstOverLater(r, condition, before));
       const noise = bi.map((r) => ratio(indexStat(r, condition, after, 3, 'spreadMs', 'median'), indexStat(r, condition, after, 2, 'spreadMs', 'median')));
-      const pooled = ratioOfMedians(byProcess(condition, after));
-      const processes = byProcess(condition, after).reduce((n, procs) => n + procs.length, 0);
+      const procs = byProcess(condition, after);
+      const pooled = ratioOfMedians(procs);
+      const processes = procs.reduce((n, run) => n + run.length, 0);
       // Where the placement was noted: how many first bursts had the process on the target's CPU, and burst 1 ÷ the later ones without those bursts.
       const noted = bi.flatMap((r) => r.bursts!.samples.filter((x) => x.condition === condition && x.variant === after && x.sameCpu !== undefined));
       const apart = ratioOfMedians(byProcess(condition, after, (x) => x.sameCpu === false));
