@@ -111,7 +111,7 @@ export interface PlannedRead {
   command?: string;
   /** How many times at the least (settling polls more while the count moves). */
   times: number;
-  /** Made only if this holds, which the run learns as it goes ("the first original took ≥ 50 ms"): the budget leaves it out. */
+  /** Made only if this holds, which the run learns as it goes ("every original took ≥ 50 ms"): the budget leaves it out. */
   condition?: string;
 }
 

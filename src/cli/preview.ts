@@ -76,7 +76,7 @@ function attackLines(a: PlannedAttack, keyHeader: string, redact: Redactor): str
   return out;
 }
 
-/** A step sent only if what the run measures says so: "if the first original took ≥ 50 ms: ". */
+/** A step sent only if what the run measures says so: "if every original took ≥ 50 ms: ". */
 function ifPrefix(condition: string | undefined): string {
   return condition === undefined ? '' : `if ${condition}: `;
 }

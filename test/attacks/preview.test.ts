@@ -144,13 +144,13 @@ test('reuse against a slow demo: the steps marked "if" are sent, as announced', 
     const plan = planScenario(scenarios[0]!, { only: ['reuse'] });
     const [preview] = plannedRequests(plan, SCOPE);
     assert.ok(preview && !preview.skip);
-    assert.deepEqual(preview.requests.filter((r) => r.condition).map((r) => r.condition), ['the first original took ≥ 50 ms', 'the first original took ≥ 50 ms']);
+    assert.deepEqual(preview.requests.filter((r) => r.condition).map((r) => r.condition), ['every original took ≥ 50 ms', 'every original took ≥ 50 ms']);
     assert.ok(preview.reads.some((r) => r.condition), 'the in-flight run\'s oracle reads are conditional too');
 
     const result = await runPlans([plan], { scope: SCOPE, transport: { timeoutMs: 10_000 } }, SILENT);
     const verdict = result.scenarios[0]!.attacks[0]!;
     assert.equal(verdict.verdict, 'pass', verdict.findings.map((f) => f.message).join('; '));
-    assert.equal(conditionalRan(preview, verdict.metrics), true, 'the first original took the demo\'s 120 ms: the in-flight step ran');
+    assert.equal(conditionalRan(preview, verdict.metrics), true, 'every original took the demo\'s 120 ms: the in-flight step ran');
 
     const sent = proxy.seen;
     const sentToOperation = sent.filter((r) => r.method === 'POST');

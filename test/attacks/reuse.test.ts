@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeMetrics } from '../../src/attacks/index.js';
 import type { AttackResult } from '../../src/model/results.js';
 import { runScenarioFile, writeScenario } from '../helpers/harness.js';
 import { close, listen } from '../helpers/net.js';
@@ -15,6 +16,8 @@ interface Options {
   ignore?: string[];
   /** How long the work takes. */
   latencyMs?: number;
+  /** How long the first POST's work takes instead (a cold server). */
+  firstLatencyMs?: number;
   /**
    * What guards a key while its first request runs: 'reserve' (claimed at
    * once; another payload is 422, the same one 409), 'reserve-409' (claimed;
@@ -69,7 +72,7 @@ async function ordersApi(o: Options = {}): Promise<Server> {
         if (known && known.fingerprint !== print) return answer(422, { error: 'another payload' }, seen);
         if (known) return known.response ? answer(201, known.response, seen) : answer(409, { error: 'in flight' }, seen);
         if (o.guard !== 'none') keys.set(seen.key, { fingerprint: print });
-        await sleep(o.latencyMs ?? 0);
+        await sleep(posts.length === 1 && o.firstLatencyMs !== undefined ? o.firstLatencyMs : (o.latencyMs ?? 0));
         const order = { id: `ord_${orders.length + 1}`, ref: String(body['ref']) };
         orders.push(order);
         const response = JSON.stringify(order);
@@ -147,7 +150,7 @@ test('a fingerprint of the whole body: pass, each field changed under its own ke
   const { result, posts } = await reuseAgainst({});
   assert.equal(result.verdict, 'pass', summary(result));
   const keys = byKey(posts);
-  // Quick work (no latency): the in-flight step runs only if the first original was slow all the same.
+  // Quick work (no latency): the in-flight step runs only if every original was slow all the same.
   const inFlight = metrics(result).inFlight !== undefined;
   assert.equal(keys.length, inFlight ? 4 : 3, `keys: ${JSON.stringify(keys.map((k) => k.map((p) => p.body)))}`);
   const variants = keys.slice(0, 3);
@@ -194,13 +197,26 @@ test('a slow server that claims the key at once and answers 409 while it runs: p
   const { result, posts } = await reuseAgainst({ latencyMs: SLOW_MS, guard: 'reserve-409' });
   assert.equal(result.verdict, 'pass', summary(result));
   const inFlight = metrics(result).inFlight;
-  assert.ok(inFlight, 'the first original took ≥ 50 ms: the in-flight step ran');
+  assert.ok(inFlight, 'every original took ≥ 50 ms: the in-flight step ran');
   assert.equal(inFlight['status'], 409);
   assert.equal(inFlight['originalStatus'], 201);
   assert.equal(inFlight['effects'], 1);
   const [original, changed] = byKey(posts)[3]!;
   assert.equal(changed!.status, 409);
   assert.ok(changed!.arrivedAt < original!.answeredAt!, 'it was in flight when the changed payload came');
+});
+
+test('only the first request slow (a cold server): no in-flight step, which would aim past the end of the quick ones', async () => {
+  // A fingerprint blind to the body replays the original to any payload once answered: aimed at half the
+  // cold request's time, the changed payload would find a quick original long answered, and be replayed.
+  const { result, posts } = await reuseAgainst({ firstLatencyMs: SLOW_MS, ignore: ['sku', 'qty', 'gift'] });
+  assert.deepEqual(result.findings.map((f) => f.kind), ['mismatch-accepted'], summary(result));
+  assert.match(result.findings[0]!.message, /^the same key with a changed payload was answered 201 with the first request's response: the key's fingerprint ignores sku, qty and gift$/);
+  assert.ok((metrics(result)['firstMs'] as number) >= SLOW_MS, `the first original took ${String(metrics(result)['firstMs'])} ms`);
+  assert.ok((metrics(result)['fastestMs'] as number) < 50, `the fastest took ${String(metrics(result)['fastestMs'])} ms`);
+  assert.equal(metrics(result).inFlight, undefined);
+  assert.equal(byKey(posts).length, 3, 'one key per field, no in-flight key');
+  assert.match(describeMetrics(result) ?? '', /no in-flight step: the fastest original took \d+ ms \(under 50\)/);
 });
 
 test('a slow server that claims the key at once and answers 422 to another payload while it runs: pass', async () => {

@@ -604,7 +604,7 @@ test('--verbose prints every attack exchange; normal output prints none for a pa
     const lines = v.stdout.match(REQUEST_LINE) ?? [];
     const attacks = (await readReport(out)).scenarios[0]!.attacks;
     const sent = attacks.reduce((n, a) => n + (a.metrics['requestsSent'] as number), 0);
-    // reuse: two per field changed (sku, qty), and two more if its in-flight step ran (the first original took ≥ 50 ms).
+    // reuse: two per field changed (sku, qty), and two more if its in-flight step ran (every original took ≥ 50 ms).
     const inFlight = attacks.find((a) => a.attack === 'reuse')!.metrics['inFlight'] !== undefined;
     assert.equal(sent, 2 + 2 * 2 + (inFlight ? 2 : 0) + 15);
     assert.equal(lines.length, sent, `one request line per exchange:\n${lines.join('\n')}`);
@@ -747,11 +747,11 @@ test('--dry-run prints every request (method, URL, key, body) and the side-effec
     assert.notEqual(single[0]![1], single[2]![1], 'a fresh key per attack run');
     assert.notEqual(single[2]![1], single[4]![1], 'reuse: a fresh key per field changed');
     // The in-flight step is announced with its condition, under a key of its own, and counted apart.
-    const ifs = [...r.stdout.matchAll(new RegExp(`^ {4}if the first original took ≥ 50 ms: POST ${esc}/orders .* key (${UUID.source})  (in flight: .*)$`, 'gm'))];
-    assert.deepEqual(ifs.map((m) => m[2]), ['in flight: original', "in flight: same key, changed payload, sent while the original runs (half the first original's time after it)"], r.stdout);
+    const ifs = [...r.stdout.matchAll(new RegExp(`^ {4}if every original took ≥ 50 ms: POST ${esc}/orders .* key (${UUID.source})  (in flight: .*)$`, 'gm'))];
+    assert.deepEqual(ifs.map((m) => m[2]), ['in flight: original', "in flight: same key, changed payload, sent while the original runs (half the fastest original's time after it)"], r.stdout);
     assert.equal(ifs[0]![1], ifs[1]![1]);
     assert.ok(!single.some((m) => m[1] === ifs[0]![1]), 'the in-flight step has a key of its own');
-    assert.match(r.stdout, /^ {4}if the first original took ≥ 50 ms: oracle: GET \S+ .*\(in flight: before and after the run\)$/m);
+    assert.match(r.stdout, /^ {4}if every original took ≥ 50 ms: oracle: GET \S+ .*\(in flight: before and after the run\)$/m);
     assert.match(r.stdout, /^ {6}\{"sku":"widget-1-changed","qty":3,"ref":"ic-\w+"\}$/m);
     const bursts = [...r.stdout.matchAll(new RegExp(`^ {4}5 × POST ${esc}/orders .* key (${UUID.source})  burst (\\d)/3`, 'gm'))];
     assert.equal(bursts.length, 3);
@@ -808,7 +808,7 @@ test('--max-requests N: a run it lets through sends at most N requests', { timeo
       const file = await writeScenario(ordersScenario());
       const args = ['run', file, '--target', proxy.url, '--attack', 'replay,reuse'];
       const dry = await cli([...args, '--dry-run']);
-      // Steps marked "if" (reuse's in-flight step, when the first original is slow) count as sent: the cap holds either way.
+      // Steps marked "if" (reuse's in-flight step, when every original is slow) count as sent: the cap holds either way.
       const most = /at least (\d+) requests in all(?:, (\d+) if every step marked "if" runs)?/.exec(dry.stdout);
       const needed = Number(most?.[2] ?? most?.[1]);
       assert.ok(needed > 0, show(dry));

@@ -486,10 +486,10 @@ describe('concurrent', () => {
 
 /** One run with `change:` given: the old single-variant reuse. */
 function reuseObs(changed: Exchange, oracle?: { before: number; after: number; ids?: string[] }): ReuseObservation {
-  return { attack: 'reuse', change: true, variants: [{ fields: ['amount'], run: run(oracle), original: ex('original', 201, ORDER), changed }], firstMs: 3 };
+  return { attack: 'reuse', change: true, variants: [{ fields: ['amount'], run: run(oracle), original: ex('original', 201, ORDER), changed }], firstMs: 3, fastestMs: 3 };
 }
 
-/** One run per field, each answered as given; the first original took `firstMs`. */
+/** One run per field, each answered as given; the originals took `firstMs`. */
 function fieldsObs(answers: Record<string, [number, unknown, number]>, inFlight?: ReuseObservation['inFlight'], firstMs = 3): ReuseObservation {
   const variants = Object.entries(answers).map(([field, [code, body, after]]) => ({
     fields: [field],
@@ -497,13 +497,15 @@ function fieldsObs(answers: Record<string, [number, unknown, number]>, inFlight?
     original: ex(`${field}: original`, 201, ORDER),
     changed: ex(`${field}: same key, changed payload`, code, body),
   }));
-  return { attack: 'reuse', change: false, variants, firstMs, ...(inFlight ? { inFlight } : {}) };
+  return { attack: 'reuse', change: false, variants, firstMs, fastestMs: firstMs, ...(inFlight ? { inFlight } : {}) };
 }
 
-function inFlightObs(original: [number, unknown], changed: [number, unknown], after: number): NonNullable<ReuseObservation['inFlight']> {
+/** The in-flight step; `answeredFirst`: the original's first byte came back before the changed payload was sent. */
+function inFlightObs(original: [number, unknown], changed: [number, unknown], after: number, answeredFirst = false): NonNullable<ReuseObservation['inFlight']> {
   const o = ex('in flight: original', original[0], original[1]);
   const c = ex('in flight: same key, changed payload, sent while the original runs', changed[0], changed[1]);
-  o.endedAt = c.endedAt! + 5;
+  o.firstByteAt = answeredFirst ? c.startedAt - 1 : c.endedAt! + 4;
+  o.endedAt = answeredFirst ? c.startedAt : c.endedAt! + 5;
   return { run: run({ before: 0, after }), original: o, changed: c, sentAfterMs: 60 };
 }
 
@@ -511,7 +513,7 @@ describe('reuse', () => {
   it('a mismatch status and no new effect passes', () => {
     const j = judge(scenario(), TARGET, reuseObs(ex('same key, changed payload', 422, { error: 'mismatch' }), { before: 0, after: 1 }));
     assert.deepEqual(j.findings, []);
-    assert.deepEqual(j.metrics, { effects: 1, fields: ['amount'], ignored: [], variants: [{ fields: ['amount'], status: 422, effects: 1 }], firstMs: 3 });
+    assert.deepEqual(j.metrics, { effects: 1, fields: ['amount'], ignored: [], variants: [{ fields: ['amount'], status: 422, effects: 1 }], firstMs: 3, fastestMs: 3 });
   });
 
   it('answered with the first response: the fingerprint ignores the change', () => {
@@ -597,6 +599,18 @@ describe('reuse', () => {
     const j = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [409, {}], 2), 80));
     assert.deepEqual(kinds(j), ['mismatch-accepted', 'duplicate-effect']);
     assert.match(message(j, 'mismatch-accepted'), /answered 409 while the original .* yet processed: the oracle counts 2 side effects for the key/);
+  });
+
+  it('in flight, but the original had begun to answer first: its status is not judged, its effects are', () => {
+    // The original's first byte came back 1 ms before the changed payload went out (its last byte at the same moment).
+    for (const code of [201, 400, 503]) {
+      const j = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [code, ORDER], 1, true), 80));
+      assert.deepEqual(j.findings, [], `answered ${code} after the original's answer had begun`);
+      assert.equal((j.metrics['inFlight'] as { overlapped: boolean }).overlapped, false);
+    }
+    const twice = judge(scenario(), TARGET, fieldsObs({ sku: [422, {}, 1] }, inFlightObs([201, ORDER], [201, { ...ORDER, id: 'o-2' }], 2, true), 80));
+    assert.deepEqual(kinds(twice), ['duplicate-effect']);
+    assert.equal(message(twice, 'duplicate-effect'), 'the in-flight key made 2 side effects (expected 1)');
   });
 
   it('in flight: another status is unexpected-status, a 5xx server-error', () => {

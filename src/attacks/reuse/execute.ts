@@ -1,8 +1,9 @@
 // reuse: for each variant a fresh key and run.id, the original, then the same
-// key with the variant's payload once the original was answered. Then, if the
-// first original took IN_FLIGHT_MIN_MS or more, a fresh key whose changed
-// payload is sent halfway through the time the first original took, while the
-// key's own original still runs.
+// key with the variant's payload once the original was answered. Then, if
+// every original took IN_FLIGHT_MIN_MS or more, a fresh key whose changed
+// payload is sent halfway through the fastest original's time, while the key's
+// own original still runs. The fastest, not the first: a first request slowed
+// by a cold server would aim past the end of a warm one.
 import { sleep } from '../../engine/oracle.js';
 import { finishRun, requireSuccess, send, startRun } from '../run.js';
 import type { AttackEnv } from '../contract.js';
@@ -20,10 +21,10 @@ export async function execute(env: AttackEnv, config: ReuseConfig): Promise<Reus
     await finishRun(env, run);
     variants.push({ fields: variant.fields, run, original, changed });
   }
-  const first = variants[0]!.original;
-  const firstMs = (first.endedAt ?? first.startedAt) - first.startedAt;
-  const observation: ReuseObservation = { attack: 'reuse', change: config.change !== undefined, variants, firstMs };
-  if (firstMs >= IN_FLIGHT_MIN_MS) observation.inFlight = await whileInFlight(env, config, firstMs / 2);
+  const took = variants.map((v) => (v.original.endedAt ?? v.original.startedAt) - v.original.startedAt);
+  const fastestMs = Math.min(...took);
+  const observation: ReuseObservation = { attack: 'reuse', change: config.change !== undefined, variants, firstMs: took[0]!, fastestMs };
+  if (fastestMs >= IN_FLIGHT_MIN_MS) observation.inFlight = await whileInFlight(env, config, fastestMs / 2);
   return observation;
 }
 
@@ -35,7 +36,7 @@ async function whileInFlight(env: AttackEnv, config: ReuseConfig, afterMs: numbe
   const pending = send(env, run, requests.original, LABELS.inFlightOriginal);
   // Settled below; until then a failure must not count as unhandled.
   pending.catch(() => {});
-  env.waiting?.(`${LABELS.inFlightChanged}, half the first original's time after it`, Date.now() + afterMs);
+  env.waiting?.(`${LABELS.inFlightChanged}, half the fastest original's time after it`, Date.now() + afterMs);
   await sleep(afterMs, env.signal);
   const sentAfterMs = performance.now() - started;
   const changed = await send(env, run, requests.changed, LABELS.inFlightChanged);

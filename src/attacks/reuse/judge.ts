@@ -39,6 +39,7 @@ export function judge(obs: ReuseObservation, ctx: JudgeContext): Judgement<Reuse
     ignored: [...replayed, ...processed].flatMap((v) => v.fields),
     variants: obs.variants.map((v) => ({ fields: v.fields, status: status(v.changed), ...optional('effects', effectsOf(v.run)) })),
     firstMs: Math.round(obs.firstMs * 1000) / 1000,
+    fastestMs: Math.round(obs.fastestMs * 1000) / 1000,
     ...(inFlight ? { inFlight } : {}),
   };
   if (metrics.effects === undefined) delete metrics.effects;
@@ -48,6 +49,9 @@ export function judge(obs: ReuseObservation, ctx: JudgeContext): Judgement<Reuse
 /**
  * The changed payload while the key's original runs: a mismatch or an
  * in-flight answer. A success, or a second effect, means it was processed.
+ * If the original's answer had begun to arrive before the changed payload
+ * went out, the step missed its window: only the effects are judged, since
+ * the runs before it already judged a changed payload after an answer.
  */
 function judgeInFlight(j: Judge, f: ReuseInFlightObservation): NonNullable<ReuseMetrics['inFlight']> {
   const { expect } = j.scenario;
@@ -55,17 +59,16 @@ function judgeInFlight(j: Judge, f: ReuseInFlightObservation): NonNullable<Reuse
   const code = status(changed);
   const effects = effectsOf(run);
   const exchanges = [original, changed];
+  const overlapped = changed.startedAt < (original.firstByteAt ?? original.endedAt ?? Infinity);
   const when = `while the original with its key was still in flight (sent ${Math.round(f.sentAfterMs)} ms after it)`;
   const expected = `${formatStatusSet(expect.mismatch)} (mismatch) or ${formatStatusSet(expect.inFlight)} (in flight)`;
-  if (code < 500 && isSuccess(expect, changed)) {
+  if (overlapped && code < 500 && isSuccess(expect, changed)) {
     const how = isSuccess(expect, original) && compare(j, original, changed).length === 0 ? "with the original's response" : 'and processed';
     j.findings.add('mismatch-accepted', `${changed.label} was answered ${code} ${how} ${when}, expected ${expected}`, { exchanges, oracle: counts(run) });
-  } else {
-    if (effects !== undefined && effects > 1) {
-      j.findings.add('mismatch-accepted', `${changed.label} was answered ${code} ${when}, yet processed: the oracle counts ${effects} side effects for the key`, { exchanges, oracle: counts(run) });
-    } else {
-      checkStatus(j.findings, changed, [expect.mismatch, expect.inFlight], expected);
-    }
+  } else if (overlapped && effects !== undefined && effects > 1) {
+    j.findings.add('mismatch-accepted', `${changed.label} was answered ${code} ${when}, yet processed: the oracle counts ${effects} side effects for the key`, { exchanges, oracle: counts(run) });
+  } else if (overlapped) {
+    checkStatus(j.findings, changed, [expect.mismatch, expect.inFlight], expected);
   }
   if (!isSuccess(expect, original)) {
     checkStatus(j.findings, original, [expect.success], `a success (${expect.success.text}): the changed payload sent after it must not displace it`);
@@ -76,7 +79,7 @@ function judgeInFlight(j: Judge, f: ReuseInFlightObservation): NonNullable<Reuse
     originalStatus: status(original),
     status: code,
     ...optional('effects', effects),
-    overlapped: changed.startedAt < (original.endedAt ?? Infinity),
+    overlapped,
   };
 }
 
