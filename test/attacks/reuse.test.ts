@@ -170,7 +170,7 @@ test('a fingerprint of the whole body: pass, each field changed under its own ke
   assert.deepEqual((metrics(result)['variants'] as { status: number }[]).map((v) => v.status), [422, 422, 422]);
 });
 
-const SLOW_MS = 400;
+const SLOW_MS = 800;
 
 test('a slow check-then-act server: the changed payload sent while its key\'s original runs is processed (mismatch-accepted, duplicate-effect)', async () => {
   const { result, posts } = await reuseAgainst({ latencyMs: SLOW_MS, guard: 'none' });
@@ -226,7 +226,7 @@ test('a slow server that claims the key at once and answers 422 to another paylo
 });
 
 test('reuse.change given: one run with the merged change, and the in-flight step sends that change too', async () => {
-  const server = await ordersApi({ latencyMs: 100, ignore: ['qty'] });
+  const server = await ordersApi({ latencyMs: SLOW_MS, ignore: ['qty'] });
   try {
     const file = await writeScenario(SCENARIO.replace('  reuse: {}', '  reuse: { change: { qty: 7 } }'));
     const run = await runScenarioFile(file, server.url, { only: ['reuse'] });

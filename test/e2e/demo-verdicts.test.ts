@@ -42,10 +42,10 @@ const EXPECTED: Record<DemoMode, { main: Record<string, string[] | string>; expi
   'per-instance-store': { main: { replay: 'pass', concurrent: 'pass', reuse: 'pass', drop: 'pass' }, expiry: 'pass' },
 };
 
-// Expiry runs with short work, so the key-A retry (ttl − 200 ms after the send)
-// lands well after an early expiry (ttl / 4 after the response) and well before
-// the real one.
-const EXPIRY_LATENCY_MS = 30;
+// Expiry: 200 ms of work and a 1 s ttl put the key-A retry (ttl − 200 ms after
+// the send, 800 ms) 350 ms after an early expiry (ttl / 4 after the response,
+// 450 ms) and 400 ms before the real one (1200 ms): room for a busy machine.
+const EXPIRY_LATENCY_MS = 200;
 
 async function attackMode(mode: DemoMode, ttl: string, ttlMs: number, attacks: string[]) {
   const latencyMs = attacks.includes('expiry') ? EXPIRY_LATENCY_MS : LATENCY_MS;
@@ -64,8 +64,8 @@ for (const [mode, expected] of Object.entries(EXPECTED) as [DemoMode, (typeof EX
     assert.deepEqual(verdicts(result), expected.main);
   });
 
-  test(`demo ${mode}: expiry with a 500 ms ttl`, async () => {
-    const result = await attackMode(mode, '500ms', 500, ['expiry']);
+  test(`demo ${mode}: expiry with a 1 s ttl`, async () => {
+    const result = await attackMode(mode, '1s', 1000, ['expiry']);
     assert.deepEqual(verdicts(result), { expiry: expected.expiry });
   });
 }
@@ -74,7 +74,7 @@ test('demo correct: no false alarm over repeated runs of every attack', async ()
   for (let i = 0; i < 3; i++) {
     const main = await attackMode('correct', '3s', 3000, [...MAIN_ATTACKS]);
     assert.deepEqual(verdicts(main), EXPECTED.correct.main, `run ${i + 1}`);
-    const exp = await attackMode('correct', '500ms', 500, ['expiry']);
+    const exp = await attackMode('correct', '1s', 1000, ['expiry']);
     assert.deepEqual(verdicts(exp), { expiry: 'pass' }, `expiry run ${i + 1}`);
   }
 });

@@ -11,9 +11,9 @@ import { generateScenarios } from '../../src/openapi/generate.js';
 import { ordersScenario, ROOT, runScenarioFile, verdicts, writeScenario } from '../helpers/harness.js';
 
 // As in demo-verdicts.test.ts: work well above the drop attack's cut grace,
-// a ttl above its Retry-After wait; expiry with short work and a short ttl.
+// a ttl above its Retry-After wait; expiry with 200 ms of work and a 1 s ttl.
 const LATENCY_MS = 250;
-const EXPIRY_LATENCY_MS = 30;
+const EXPIRY_LATENCY_MS = 200;
 const MAIN_ATTACKS = ['replay', 'concurrent', 'reuse', 'drop'] as const;
 const BUNDLED = path.join(ROOT, 'scenarios', 'orders.yaml');
 
@@ -76,8 +76,8 @@ for (const { mode } of DEMO_MODES) {
   });
 
   test(`demo ${mode}: the generated scenario's expiry attack, with the retention the description states`, async () => {
-    const reference = await writeScenario(ordersScenario({ ttl: '500ms' }));
-    const { ours, bundled } = await compare(mode, { ttlMs: 500, latencyMs: EXPIRY_LATENCY_MS, attacks: ['expiry'], reference });
+    const reference = await writeScenario(ordersScenario({ ttl: '1s' }));
+    const { ours, bundled } = await compare(mode, { ttlMs: 1000, latencyMs: EXPIRY_LATENCY_MS, attacks: ['expiry'], reference });
     if (mode === 'replay-differs') {
       // As above: the key-A retry is replayed with 200, which the description does not document.
       assert.deepEqual(bundled, { expiry: ['wrong-replay'] });

@@ -8,6 +8,7 @@ import { ReporterMultiplexer } from '../../src/report/events.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 import type { RunEvent } from '../../src/model/events.js';
 import type { AttackResult } from '../../src/model/results.js';
+import { waitFor } from '../helpers/net.js';
 
 const REF = { name: 'orders', file: 'o.yaml', line: 1 };
 
@@ -29,16 +30,17 @@ test('piped: a line when the attack starts; a long wait is reported at once and 
   const t = reporter(false, 200);
   await t.emit({ type: 'attack-begin', scenario: REF, attack: 'expiry' });
   assert.equal(t.out(), '  … expiry started\n');
-  const until = Date.now() + 1000;
+  // The wait outlasts the test by far, so a slow machine only makes the ticks come later.
+  const until = Date.now() + 9000;
+  const waitLines = () => t.out().split('\n').filter((l) => l.startsWith('  … expiry: waiting for'));
   await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'the retry of key B (hunter2222)', until });
   await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'a short one', until: Date.now() + 50 });
-  await sleep(650);
+  await waitFor(() => waitLines().length >= 3, 6000, () => `a line at once and at 200 ms ticks:\n${t.out()}`);
   await t.emit({ type: 'attack-end', scenario: REF, result: passed });
   const lines = t.out().split('\n');
   const utc = new Date(until).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const waits = lines.filter((l) => l.startsWith('  … expiry: waiting for'));
-  assert.ok(waits.length >= 3, `said at once and at 200 ms ticks:\n${t.out()}`);
-  for (const line of waits) assert.match(line, new RegExp(`^  … expiry: waiting for the retry of key B \\(\\*\\*\\*\\) until ${utc} UTC \\([01]s from now\\)$`));
+  const waits = waitLines();
+  for (const line of waits) assert.match(line, new RegExp(`^  … expiry: waiting for the retry of key B \\(\\*\\*\\*\\) until ${utc} UTC \\([3-9]s from now\\)$`));
   assert.ok(!t.out().includes('a short one'), 'a wait shorter than the interval is not worth a line');
   assert.ok(!t.out().includes('hunter2222'), 'redacted');
   const count = waits.length;
@@ -50,9 +52,11 @@ test('piped: a line when the attack starts; a long wait is reported at once and 
 test('piped: every interval names the wait that ends first, and stops when none is left', async () => {
   const t = reporter(false, 150);
   await t.emit({ type: 'attack-begin', scenario: REF, attack: 'expiry' });
-  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'key A', until: Date.now() + 400 });
-  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'key B', until: Date.now() + 800 });
-  await sleep(1100);
+  // Ticks every 150 ms against waits of 1.2 and 2.4 s: room for late ticks on a busy machine.
+  const bEnds = Date.now() + 2400;
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'key A', until: Date.now() + 1200 });
+  await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'key B', until: bEnds });
+  await waitFor(() => Date.now() > bEnds + 300, 8000, 'key B to end');
   const waits = t.out().split('\n').filter((l) => l.includes('waiting for'));
   assert.deepEqual(waits.slice(0, 2).map((l) => /waiting for (key \w)/.exec(l)?.[1]), ['key A', 'key B'], 'each said once when it began');
   const ticks = waits.slice(2).map((l) => /waiting for (key \w)/.exec(l)?.[1]);
@@ -72,7 +76,7 @@ test('on a terminal the live line shows what the attack waits for and the time l
   await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'the retry of key B, after ttl + margin', until: Date.now() + 26 * 3600_000 + 5000 });
   await sleep(250);
   const frames = t.out().split('\r\x1b[2K');
-  assert.match(frames[frames.length - 1]!, /^ {2}… expiry {2}0\.\ds, 0 requests sent; waiting for the retry of key B, after ttl \+ margin: 26h 0[01]m left$/);
+  assert.match(frames[frames.length - 1]!, /^ {2}… expiry {2}\d+\.\ds, 0 requests sent; waiting for the retry of key B, after ttl \+ margin: 26h 0[01]m left$/);
   assert.ok(!t.out().includes('started\n'), 'the live line says it; no extra line');
   await t.emit({ type: 'attack-end', scenario: REF, result: passed });
 });
