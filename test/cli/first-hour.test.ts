@@ -2,10 +2,12 @@
 // through the real executable against the demo API on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cli as rawCli, ordersScenario, tempDir, writeScenario, type CliResult } from '../helpers/harness.js';
 import { show, withDemo } from '../helpers/cli.js';
+import { close, listen } from '../helpers/net.js';
 
 const SLOW = 180_000;
 
@@ -156,9 +158,50 @@ test('piped and in CI: a line when each attack starts, and during the expiry wai
   });
 });
 
+/**
+ * An orders API where every second fresh key is check-then-act: claimed only
+ * once its 300 ms of work is done, so concurrent duplicates all run. The other
+ * keys are claimed at once (409 while in flight, then the same response).
+ * A race that one run catches or misses, decided by the server, not by timing.
+ */
+async function everySecondKeyRaces(): Promise<{ url: string; close(): Promise<void> }> {
+  const WORK_MS = 300;
+  const orders: { id: string; ref: string }[] = [];
+  const keys = new Map<string, { racy: boolean; response?: string }>();
+  let fresh = 0;
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (text += c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const answer = (status: number, body: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+      if (req.method === 'GET' && url.pathname === '/orders') {
+        const items = orders.filter((o) => o.ref === url.searchParams.get('ref'));
+        return answer(200, JSON.stringify({ count: items.length, items }));
+      }
+      const key = String(req.headers['idempotency-key']);
+      const ref = String((JSON.parse(text) as { ref?: unknown }).ref);
+      const known = keys.get(key);
+      if (known?.response) return answer(201, known.response);
+      if (known && !known.racy) return answer(409, '{"error":"in flight"}');
+      const entry = known ?? { racy: fresh++ % 2 === 1 };
+      keys.set(key, entry);
+      setTimeout(() => {
+        const order = { id: `ord_${orders.length + 1}`, ref };
+        orders.push(order);
+        entry.response ??= JSON.stringify(order);
+        answer(201, JSON.stringify(order));
+      }, WORK_MS);
+    });
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, close: () => close(server) };
+}
+
 test('--repeat N runs each attack N times and reports the rate of a race a single run catches only sometimes', { timeout: SLOW }, async () => {
-  // One event-loop turn between lookup and reservation: a single naive burst catches it about half the time.
-  await withDemo({ bug: 'race', raceTurns: 1, latencyMs: 20 }, async (server) => {
+  const server = await everySecondKeyRaces();
+  try {
     const dir = await tempDir();
     const files = { json: path.join(dir, 'r.json'), junit: path.join(dir, 'r.xml'), md: path.join(dir, 'r.md'), html: path.join(dir, 'r.html') };
     const effects = 'effects:\n  count:\n    request: { method: GET, path: "/orders?ref={{ run.id }}" }\n    select: $.count\n  settle: 50ms\n';
@@ -183,7 +226,8 @@ test('--repeat N runs each attack N times and reports the rate of a race a singl
       assert.ok(run.durationMs > 0);
     }
     const caught = attack.repeats!.filter((x) => x.verdict === 'fail').length;
-    assert.ok(caught > 0 && caught < runs, `a single run catches this race only sometimes: caught in ${caught} of ${runs}`);
+    assert.deepEqual(attack.repeats!.map((x) => x.verdict), Array.from({ length: runs }, (_, i) => (i % 2 === 1 ? 'fail' : 'pass')), 'each run its own fresh key: every second one races');
+    assert.equal(caught, runs / 2);
     assert.equal(attack.verdict, 'fail', 'fail when any run failed');
     assert.equal(r.code, 1, show(r));
     assert.ok((attack.metrics.requestsSent ?? 0) >= runs * 20, 'requestsSent counts every run');
@@ -205,5 +249,7 @@ test('--repeat N runs each attack N times and reports the rate of a race a singl
     const back = JSON.parse(await readFile(merged, 'utf8')) as typeof report;
     assert.deepEqual(back.scenarios[0]!.attacks[0]!.repeats, attack.repeats);
     assert.match(m.stdout, new RegExp(rate));
-  });
+  } finally {
+    await server.close();
+  }
 });
