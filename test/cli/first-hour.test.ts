@@ -162,7 +162,8 @@ test('piped and in CI: a line when each attack starts, and during the expiry wai
  * An orders API where every second fresh key is check-then-act: claimed only
  * once its 300 ms of work is done, so concurrent duplicates all run. The other
  * keys are claimed at once (409 while in flight, then the same response).
- * A race that one run catches or misses, decided by the server, not by timing.
+ * Which runs race is decided by the server, not by timing (a racing run needs
+ * only two of its 20 duplicates within 300 ms).
  */
 async function everySecondKeyRaces(): Promise<{ url: string; close(): Promise<void> }> {
   const WORK_MS = 300;
@@ -181,7 +182,12 @@ async function everySecondKeyRaces(): Promise<{ url: string; close(): Promise<vo
         return answer(200, JSON.stringify({ count: items.length, items }));
       }
       const key = String(req.headers['idempotency-key']);
-      const ref = String((JSON.parse(text) as { ref?: unknown }).ref);
+      let ref: string;
+      try {
+        ref = String((JSON.parse(text) as { ref?: unknown }).ref);
+      } catch {
+        return answer(400, '{"error":"not JSON"}');
+      }
       const known = keys.get(key);
       if (known?.response) return answer(201, known.response);
       if (known && !known.racy) return answer(409, '{"error":"in flight"}');

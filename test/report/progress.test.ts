@@ -12,16 +12,18 @@ import { waitFor } from '../helpers/net.js';
 
 const REF = { name: 'orders', file: 'o.yaml', line: 1 };
 
-function reporter(live: boolean, waitLineEveryMs?: number): { out: () => string; emit: (e: RunEvent) => Promise<void> } {
+/** `writes`: each write with when it came (performance.now()). */
+function reporter(live: boolean, waitLineEveryMs?: number): { out: () => string; writes: { at: number; text: string }[]; emit: (e: RunEvent) => Promise<void> } {
   let text = '';
+  const writes: { at: number; text: string }[] = [];
   const terminal = new TerminalReporter({
-    out: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+    out: { write: (s: string) => (writes.push({ at: performance.now(), text: s }), (text += s), true) } as unknown as NodeJS.WritableStream,
     color: false,
     live,
     ...(waitLineEveryMs !== undefined ? { waitLineEveryMs } : {}),
   });
   const mux = new ReporterMultiplexer([terminal], (name, err) => assert.fail(`${name} failed: ${String(err)}`), { redact: new Redactor(['hunter2222']) });
-  return { out: () => text, emit: (e) => mux.emit(e) };
+  return { out: () => text, writes, emit: (e) => mux.emit(e) };
 }
 
 const passed: AttackResult = { attack: 'expiry', verdict: 'pass', responseOnly: false, durationMs: 900, metrics: {}, findings: [] };
@@ -35,8 +37,13 @@ test('piped: a line when the attack starts; a long wait is reported at once and 
   const waitLines = () => t.out().split('\n').filter((l) => l.startsWith('  … expiry: waiting for'));
   await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'the retry of key B (hunter2222)', until });
   await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'a short one', until: Date.now() + 50 });
+  const waitedAt = performance.now();
   await waitFor(() => waitLines().length >= 3, 6000, () => `a line at once and at 200 ms ticks:\n${t.out()}`);
   await t.emit({ type: 'attack-end', scenario: REF, result: passed });
+  // The interval itself: ticks never closer than 200 ms, and the second one well inside the old 30 s default.
+  const stamps = t.writes.filter((w) => w.text.startsWith('  … expiry: waiting for')).map((w) => w.at);
+  for (let i = 2; i < stamps.length; i++) assert.ok(stamps[i]! - stamps[i - 1]! >= 190, `ticks ${Math.round(stamps[i]! - stamps[i - 1]!)} ms apart`);
+  assert.ok(stamps[2]! - waitedAt < 3000, `the second tick came ${Math.round(stamps[2]! - waitedAt)} ms after the wait began`);
   const lines = t.out().split('\n');
   const utc = new Date(until).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const waits = waitLines();
@@ -72,11 +79,16 @@ test('piped: every interval names the wait that ends first, and stops when none 
 
 test('on a terminal the live line shows what the attack waits for and the time left', async () => {
   const t = reporter(true);
+  const began = performance.now();
   await t.emit({ type: 'attack-begin', scenario: REF, attack: 'expiry' });
   await t.emit({ type: 'attack-wait', scenario: REF, attack: 'expiry', what: 'the retry of key B, after ttl + margin', until: Date.now() + 26 * 3600_000 + 5000 });
   await sleep(250);
   const frames = t.out().split('\r\x1b[2K');
-  assert.match(frames[frames.length - 1]!, /^ {2}… expiry {2}\d+\.\ds, 0 requests sent; waiting for the retry of key B, after ttl \+ margin: 26h 0[01]m left$/);
+  const last = frames[frames.length - 1]!;
+  assert.match(last, /^ {2}… expiry {2}\d+\.\ds, 0 requests sent; waiting for the retry of key B, after ttl \+ margin: 26h 0[01]m left$/);
+  // The time shown is the attack's own: never more than has passed since it began.
+  const shown = Number(/^ {2}… expiry {2}(\d+\.\d)s/.exec(last)![1]);
+  assert.ok(shown <= (performance.now() - began) / 1000 + 0.1, `${shown}s shown after ${Math.round(performance.now() - began)} ms`);
   assert.ok(!t.out().includes('started\n'), 'the live line says it; no extra line');
   await t.emit({ type: 'attack-end', scenario: REF, result: passed });
 });

@@ -50,8 +50,8 @@ export function judge(obs: ReuseObservation, ctx: JudgeContext): Judgement<Reuse
  * The changed payload while the key's original runs: a mismatch or an
  * in-flight answer. A success, or a second effect, means it was processed.
  * If the original's answer had begun to arrive before the changed payload
- * went out, the step missed its window: only the effects are judged, since
- * the runs before it already judged a changed payload after an answer.
+ * went out, the step missed its window: only a 5xx and the effects are
+ * judged, since the runs before it judged a changed payload after an answer.
  */
 function judgeInFlight(j: Judge, f: ReuseInFlightObservation): NonNullable<ReuseMetrics['inFlight']> {
   const { expect } = j.scenario;
@@ -69,6 +69,9 @@ function judgeInFlight(j: Judge, f: ReuseInFlightObservation): NonNullable<Reuse
     j.findings.add('mismatch-accepted', `${changed.label} was answered ${code} ${when}, yet processed: the oracle counts ${effects} side effects for the key`, { exchanges, oracle: counts(run) });
   } else if (overlapped) {
     checkStatus(j.findings, changed, [expect.mismatch, expect.inFlight], expected);
+  } else if (code >= 500) {
+    // Missed the window, yet a 5xx is a server error whenever it comes.
+    checkStatus(j.findings, changed, [], expected);
   }
   if (!isSuccess(expect, original)) {
     checkStatus(j.findings, original, [expect.success], `a success (${expect.success.text}): the changed payload sent after it must not displace it`);
