@@ -244,3 +244,13 @@ test('reuse.change given: one run with the merged change, and the in-flight step
     await server.close();
   }
 });
+
+test('the summary line: a missed in-flight window, and a report from before fastestMs', () => {
+  const line = (metrics: Record<string, unknown>) => describeMetrics({ attack: 'reuse', verdict: 'pass', metrics });
+  const base = { fields: ['sku'], variants: [{ fields: ['sku'], status: 422 }], firstMs: 30 };
+  assert.equal(line({ ...base, fastestMs: 12 }), 'changed sku: 422; no in-flight step: the fastest original took 12 ms (under 50)');
+  assert.equal(line(base), 'changed sku: 422; no in-flight step: the first original took 30 ms (under 50)');
+  const missed = { sentAfterMs: 40, originalStatus: 201, status: 201, overlapped: false };
+  assert.equal(line({ ...base, fastestMs: 80, inFlight: missed }), 'changed sku: 422; in flight: 201, sent 40 ms after its original, whose answer had already begun (status not judged)');
+  assert.equal(line({ ...base, fastestMs: 80, inFlight: { ...missed, status: 409, overlapped: true } }), 'changed sku: 422; in flight: 409, sent 40 ms after its original');
+});

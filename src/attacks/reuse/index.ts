@@ -148,12 +148,12 @@ export const reuse = defineAttack({
     if (!m.fields) return '';
     const runs = m.variants && m.variants.length > 1 ? `${m.variants.length} keys, one per field changed` : `changed ${m.fields.join(', ')}`;
     const statuses = m.variants ? `: ${m.variants.map((v) => v.status).join(', ')}` : '';
+    // A report from before fastestMs was measured has only the first original's time.
+    const [which, tookMs] = m.fastestMs !== undefined ? ['fastest', m.fastestMs] : ['first', m.firstMs];
     const inFlight = m.inFlight
-      ? `; in flight: ${m.inFlight.status}, sent ${Math.round(m.inFlight.sentAfterMs)} ms after its original${m.inFlight.overlapped ? '' : ", whose answer had already begun (status not judged)"}`
-      : m.fastestMs !== undefined
-        ? `; no in-flight step: the fastest original took ${Math.round(m.fastestMs)} ms (under ${IN_FLIGHT_MIN_MS})`
-        : m.firstMs !== undefined
-          ? `; no in-flight step: the first original took ${Math.round(m.firstMs)} ms (under ${IN_FLIGHT_MIN_MS})`
+      ? `; in flight: ${m.inFlight.status}, sent ${Math.round(m.inFlight.sentAfterMs)} ms after its original${m.inFlight.overlapped ? '' : ', whose answer had already begun (status not judged)'}`
+      : tookMs !== undefined
+        ? `; no in-flight step: the ${which} original took ${Math.round(tookMs)} ms (under ${IN_FLIGHT_MIN_MS})`
         : '';
     return `${runs}${statuses}${inFlight}`;
   },

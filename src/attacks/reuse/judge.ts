@@ -62,16 +62,16 @@ function judgeInFlight(j: Judge, f: ReuseInFlightObservation): NonNullable<Reuse
   const overlapped = changed.startedAt < (original.firstByteAt ?? original.endedAt ?? Infinity);
   const when = `while the original with its key was still in flight (sent ${Math.round(f.sentAfterMs)} ms after it)`;
   const expected = `${formatStatusSet(expect.mismatch)} (mismatch) or ${formatStatusSet(expect.inFlight)} (in flight)`;
-  if (overlapped && code < 500 && isSuccess(expect, changed)) {
+  if (!overlapped) {
+    // Missed the window: only a 5xx, a server error whenever it comes.
+    if (code >= 500) checkStatus(j.findings, changed, [], expected);
+  } else if (code < 500 && isSuccess(expect, changed)) {
     const how = isSuccess(expect, original) && compare(j, original, changed).length === 0 ? "with the original's response" : 'and processed';
     j.findings.add('mismatch-accepted', `${changed.label} was answered ${code} ${how} ${when}, expected ${expected}`, { exchanges, oracle: counts(run) });
-  } else if (overlapped && effects !== undefined && effects > 1) {
+  } else if (effects !== undefined && effects > 1) {
     j.findings.add('mismatch-accepted', `${changed.label} was answered ${code} ${when}, yet processed: the oracle counts ${effects} side effects for the key`, { exchanges, oracle: counts(run) });
-  } else if (overlapped) {
+  } else {
     checkStatus(j.findings, changed, [expect.mismatch, expect.inFlight], expected);
-  } else if (code >= 500) {
-    // Missed the window, yet a 5xx is a server error whenever it comes.
-    checkStatus(j.findings, changed, [], expected);
   }
   if (!isSuccess(expect, original)) {
     checkStatus(j.findings, original, [expect.success], `a success (${expect.success.text}): the changed payload sent after it must not displace it`);
